@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmtorture - see README.
+#
+#   make                  host tools and the static guest programs
+#   make KDIR=/path       also mmtorture.ko against that kernel build
+#   make run [KERNEL= SUITE= DURATION= SMP= SEED= ...]   boot, run, verdict
+#   make check            the project's own tests
+#   make bench            boot-to-verdict seconds per kernel
+#   make deps             install what is missing from Debian's archive
+#   make checkpatch       scripts/checkpatch.pl --strict over module/
+
+BUILD ?= $(CURDIR)/build
+GUEST_BIN := $(BUILD)/guest/bin
+HOST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
+GUEST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
+export HOST_CFLAGS
+
+all: tools guest $(if $(KDIR),module)
+
+include scripts/tests/console.mk
+include scripts/tests/report.mk
+
+tools: $(BUILD)/console-scan $(BUILD)/mmt-report
+
+# The kernel source parts we use (checkpatch, kselftest harness).
+$(BUILD)/ksrc.path:
+	@mkdir -p $(BUILD)
+	scripts/fetch-ksrc.sh > $@.tmp && tail -n 1 $@.tmp > $@ && rm -f $@.tmp
+
+guest: $(BUILD)/ksrc.path
+	$(MAKE) -C selftests O=$(GUEST_BIN) CFLAGS="$(GUEST_CFLAGS)" \
+		KSFT=$$(cat $(BUILD)/ksrc.path)/tools/testing/selftests
+	$(MAKE) -C workloads O=$(GUEST_BIN)
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	scripts/install-deps.sh
+
+run: deps all
+	scripts/vm-run.sh $(MAKEOVERRIDES)
+
+check: deps all
+	scripts/check.sh
+
+bench: deps all
+	scripts/bench-boot.sh $(MAKEOVERRIDES)
+
+checkpatch: $(BUILD)/ksrc.path
+	scripts/checkpatch.sh $$(cat $(BUILD)/ksrc.path)
+
+clean:
+	rm -rf $(BUILD) selftests/build workloads/build
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+
+.PHONY: all tools guest module deps run check bench checkpatch clean

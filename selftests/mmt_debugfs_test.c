@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmt_debugfs_test - the module's debugfs contract: layout, permissions,
+ * the "seed" knob's validation. Needs root and a loaded mmtorture module.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mmt_util.h"
+
+#define REQUIRE_MODULE() do {						\
+	const char *why = mmt_module_missing();				\
+	if (why)							\
+		SKIP(return, "%s", why);				\
+} while (0)
+
+TEST(files_and_modes)
+{
+	static const struct { const char *name; mode_t mode; } files[] = {
+		{ "version", 0400 }, { "status", 0400 }, { "seed", 0600 },
+	};
+	struct stat st;
+	size_t i;
+
+	REQUIRE_MODULE();
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[256];
+
+		mmt_path(path, sizeof(path), files[i].name);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+		EXPECT_TRUE(S_ISREG(st.st_mode));
+		EXPECT_EQ(files[i].mode, st.st_mode & 07777)
+			TH_LOG("%s has mode %o", path, st.st_mode & 07777);
+		EXPECT_EQ((uid_t)0, st.st_uid);
+	}
+}
+
+TEST(version_format)
+{
+	char buf[128];
+
+	REQUIRE_MODULE();
+	ASSERT_LT(0, mmt_read("version", buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "mmtorture ", 10)) TH_LOG("version: '%s'", buf);
+}
+
+TEST(status_keys)
+{
+	static const char *const keys[] = {
+		"version: ", "kernel: ", "seed: ", "crash_test: ", "engines: ",
+	};
+	char buf[4096];
+	size_t i;
+
+	REQUIRE_MODULE();
+	ASSERT_LT(0, mmt_read("status", buf, sizeof(buf)));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		EXPECT_NE(NULL, mmt_status_line(buf, keys[i]))
+			TH_LOG("status lacks '%s'", keys[i]);
+}
+
+TEST(seed_roundtrip)
+{
+	char buf[64];
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, mmt_write("seed", "12345\n"));
+	ASSERT_LT(0, mmt_read("seed", buf, sizeof(buf)));
+	EXPECT_STREQ("12345\n", buf);
+	ASSERT_EQ(0, mmt_write("seed", "18446744073709551615"));
+	ASSERT_LT(0, mmt_read("seed", buf, sizeof(buf)));
+	EXPECT_STREQ("18446744073709551615\n", buf);
+}
+
+TEST(seed_rejects_bad_input)
+{
+	static const char *const bad[] = {
+		"", "\n", "abc", "-1", "12abc", "0x", "1 2", " ", "+",
+	};
+	/* Out of range: kstrtou64 says -ERANGE, not -EINVAL. */
+	static const char *const too_big[] = {
+		"18446744073709551616", "99999999999999999999999",
+	};
+	char before[64], after[64];
+	size_t i;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, mmt_write("seed", "777"));
+	ASSERT_LT(0, mmt_read("seed", before, sizeof(before)));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err = mmt_write("seed", bad[i]);
+
+		EXPECT_EQ(-EINVAL, err) TH_LOG("seed accepted '%s' (%d)", bad[i], err);
+		ASSERT_LT(0, mmt_read("seed", after, sizeof(after)));
+		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the seed", bad[i]);
+	}
+	for (i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
+		int err = mmt_write("seed", too_big[i]);
+
+		EXPECT_EQ(-ERANGE, err) TH_LOG("seed took '%s' (%d)", too_big[i], err);
+		ASSERT_LT(0, mmt_read("seed", after, sizeof(after)));
+		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the seed", too_big[i]);
+	}
+}
+
+TEST(readonly_files_refuse_writes)
+{
+	REQUIRE_MODULE();
+	EXPECT_NE(0, mmt_write("version", "x"));
+	EXPECT_NE(0, mmt_write("status", "x"));
+}
+
+TEST(crash_trigger_only_with_crash_test)
+{
+	char buf[4096], path[256];
+	const char *mode;
+	int present;
+
+	REQUIRE_MODULE();
+	ASSERT_LT(0, mmt_read("status", buf, sizeof(buf)));
+	mode = mmt_status_line(buf, "crash_test: ");
+	ASSERT_NE(NULL, mode);
+	mmt_path(path, sizeof(path), "crash_trigger");
+	present = access(path, F_OK) == 0;
+	if (strncmp(mode, "none", 4) == 0) {
+		EXPECT_FALSE(present) TH_LOG("crash_trigger exists with crash_test=none");
+	} else {
+		EXPECT_TRUE(present) TH_LOG("crash_trigger missing with crash_test=%.4s", mode);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mmt_util.h - small helpers for the tests that talk to mmtorture's debugfs. */
+#ifndef MMT_UTIL_H
+#define MMT_UTIL_H
+
+#include <stddef.h>
+
+#define MMT_DEBUGFS "/sys/kernel/debug/mmtorture"
+
+/* NULL when the module's debugfs folder is usable, else why not. */
+const char *mmt_module_missing(void);
+void mmt_path(char *buf, size_t len, const char *file);
+/* Reads a debugfs file into buf (NUL-terminated); bytes read or -errno. */
+int mmt_read(const char *file, char *buf, size_t len);
+/* Writes text in one write(); 0 if all of it was taken, else -errno. */
+int mmt_write(const char *file, const char *text);
+/* The value after "key" in a "key: value" status dump, or NULL. */
+const char *mmt_status_line(const char *status, const char *key);
+
+#endif
