@@ -154,7 +154,7 @@ mkdir -p "$ov/opt/mmtorture/bin"
 cp "$top/scripts/guest-init" "$ov/init"
 cp "$top/scripts/mmtorture-run" "$ov/opt/mmtorture/"
 cp -r "$top/scripts/suites" "$ov/opt/mmtorture/"
-cp "$build"/guest/bin/* "$ov/opt/mmtorture/bin/"
+find "$build/guest/bin" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ov/opt/mmtorture/bin/" \;
 cp "$kbuild/module/mmtorture.ko" "$ov/opt/mmtorture/"
 modparams=${MODULE_PARAMS-$(directive module_params)}
 q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
@@ -224,6 +224,7 @@ echo "$replay" >"$out/replay"
 
 say "booting $kver ($ACCEL, $SMP vCPUs, seed $SEED, suite $SUITE, limit ${TIMEOUT}s)"
 start=$(date +%s)
+start_ns=$(date +%s%N)
 "${qemu[@]}" >"$tmp/qemu.out" 2>&1 &
 qpid=$!
 reason=poweroff
@@ -269,7 +270,7 @@ qpid=
 cp "$tmp/qemu.out" "$out/qemu.log"
 tr -d '\r' <"$tmp/stream.raw" >"$out/results.ktap" 2>/dev/null || : >"$out/results.ktap"
 echo "finished_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$out/meta.env"
-echo "boot_to_verdict_s=$(( $(date +%s) - start ))" >>"$out/meta.env"
+echo "boot_to_verdict_s=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')" >>"$out/meta.env"
 
 report_args=(--dir "$out" --exit-reason "$reason")
 [ "${QUIET:-0}" = 1 ] && report_args+=(--quiet)

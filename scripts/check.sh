@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - mmtorture's own tests (make check). They test the harness:
+# clean verdicts are asserted on the default kernel (6.12) only; on every
+# kernel the detectors must catch their positive controls.
+#
+# Prints "ok N name" / "not ok N name" per check and ends with the line
+# "N passed, M failed". Exit 0 iff M = 0.
+# CHECK_ONLY=regex runs only the checks whose names match.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${MMT_BUILD:-$top/build}
+cd "$top" || exit 2
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-check.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+results=$work/results
+
+n=0
+passed=0
+failed=0
+t_start=$(date +%s)
+
+# check NAME COMMAND... : one check, its output kept and shown on failure.
+check() {
+	local name=$1 log t0 rc
+	shift
+	if [ -n "${CHECK_ONLY:-}" ] && ! [[ $name =~ $CHECK_ONLY ]]; then
+		return 0
+	fi
+	n=$((n + 1))
+	log=$work/log.$n
+	t0=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok $n $name  # $(( $(date +%s) - t0 ))s"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $name  # exit $rc after $(( $(date +%s) - t0 ))s"
+		tail -n 40 "$log" | sed 's/^/#   /'
+	fi
+}
+
+# --- host-side units --------------------------------------------------------
+
+check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
+check report_verdicts scripts/tests/test-report.sh "$build/mmt-report"
+check workloads_host_selfcheck make -s -C workloads check O="$work/workloads"
+check checkpatch_strict_module scripts/checkpatch.sh "$(cat "$build/ksrc.path")"
+
+shells_parse() {
+	local sh f
+	for sh in "busybox sh" dash bash; do
+		command -v "${sh%% *}" >/dev/null || continue
+		for f in scripts/mmtorture-run scripts/guest-init; do
+			$sh -n "$f" || { echo "$sh cannot parse $f"; return 1; }
+		done
+	done
+	for f in scripts/*.sh; do
+		bash -n "$f" || return 1
+	done
+}
+check shell_scripts_parse shells_parse
+
+# --- bad input: one line, status 2, no results -------------------------------
+
+# expect_refusal PATTERN COMMAND...: exit 2, stderr matches, nothing in results.
+expect_refusal() {
+	local pat=$1 rc
+	shift
+	rm -rf "$results"
+	"$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	cat "$work/err"
+	[ $rc = 2 ] || { echo "exit $rc, wanted 2"; return 1; }
+	grep -qE "$pat" "$work/err" || { echo "message does not match /$pat/"; return 1; }
+	[ "$(ls -A "$results" 2>/dev/null | wc -l)" = 0 ] ||
+		{ echo "results were written: $(ls -A "$results")"; return 1; }
+}
+vm() { QUIET=1 scripts/vm-run.sh RESULTS="$results" "$@"; }
+
+check refuses_unknown_suite expect_refusal "unknown SUITE 'nosuch'.*choose one of" vm SUITE=nosuch
+check refuses_unknown_kernel expect_refusal "unknown KERNEL '5.10'" vm KERNEL=5.10
+check refuses_unknown_option expect_refusal "unknown option 'SUIT'" vm SUIT=smoke
+check refuses_bad_duration expect_refusal "DURATION must be" vm DURATION=ten
+check refuses_bzimage_without_kdir expect_refusal "also give KDIR" vm KERNEL=/etc/hostname
+check refuses_mismatched_kdir expect_refusal "KDIR=.* is for .* but KERNEL=6.1" \
+	vm KERNEL=6.1 KDIR="$(. "$(scripts/fetch-kernel.sh 6.12 2>/dev/null | tail -n 1)/kernel.env" && echo "$KDIR")"
+check runner_refuses_unknown_suite expect_refusal "unknown suite 'nosuch'" \
+	scripts/mmtorture-run --suite nosuch
+
+# --- real kernels in the VM --------------------------------------------------
+
+# run_vm EXPECTED_EXIT|any KEY=VALUE...: one boot; keeps the summary for checks.
+run_vm() {
+	local want=$1 rc
+	shift
+	rm -rf "$results"
+	vm "$@"
+	rc=$?
+	last=$(ls -d "$results"/2* 2>/dev/null | tail -n 1)
+	[ -n "$last" ] && [ -f "$last/summary.json" ] || { echo "no complete results folder"; return 1; }
+	jq -r '"verdict=\(.verdict) reason=\(.verdict_reason) kernel=\(.environment.kernel)"' "$last/summary.json"
+	[ "$want" = any ] || [ "$rc" = "$want" ] || { echo "exit $rc, wanted $want"; return 1; }
+}
+# jqtrue FILTER: the last run's summary.json satisfies FILTER.
+jqtrue() { jq -e "$1" "$last/summary.json" >/dev/null || { echo "summary.json fails: $1"; return 1; }; }
+status_of() { jq -r --arg n "$1" '.tests[] | select(.name == $n) | .status' "$last/summary.json"; }
+
+smoke_default_kernel() {
+	run_vm 0 KERNEL=6.12 SUITE=smoke SEED=42 || return 1
+	local f
+	for f in console.log results.ktap summary.json meta.env replay; do
+		[ -s "$last/$f" ] || { echo "missing $f"; return 1; }
+	done
+	[[ $(basename "$last") =~ ^[0-9]{8}T[0-9]{6}Z-6\.12\. ]] || { echo "bad folder name $last"; return 1; }
+	[ -z "$(ls -d "$results"/.incomplete-* 2>/dev/null)" ] || { echo "incomplete folder left"; return 1; }
+	jqtrue '.verdict == "pass" and .stream_complete == true and .seed == 42' &&
+	jqtrue '.environment.kernel | startswith("6.12.")' &&
+	jqtrue '.environment.kernel_config_sha256 | test("^[0-9a-f]{64}$")' &&
+	jqtrue '.environment.qemu_cmdline | test("qemu-system-x86_64")' &&
+	jqtrue '[.tests[].name] | index("module_load") != null and index("module_unload") != null' &&
+	jqtrue '[.tests[] | select(.status != "pass")] | length == 0' &&
+	grep -q "SEED=42" "$last/replay"
+}
+check vm_smoke_6.12_clean smoke_default_kernel
+
+# On 6.1 the harness must work (module loads, is exercised, unloads); the
+# kernel's verdict is recorded as it comes out, not asserted.
+smoke_61() {
+	run_vm any KERNEL=6.1 SUITE=smoke || return 1
+	jqtrue '.environment.kernel | startswith("6.1.0-")' &&
+	jqtrue '.stream_complete == true' || return 1
+	local t
+	for t in module_load debugfs_contract module_unload; do
+		[ "$(status_of $t)" = pass ] || { echo "$t: $(status_of $t)"; return 1; }
+	done
+	echo "6.1 verdict: $(jq -r .verdict "$last/summary.json")"
+}
+check vm_smoke_6.1_module_lifecycle smoke_61
+
+for k in 6.12 6.1; do
+	warn_caught() {
+		run_vm 1 KERNEL=$1 SUITE=selftest-warn &&
+		jqtrue '.verdict == "fail"' &&
+		jqtrue '[.splats[].title] | index("WARNING in mmt_crash_warn") != null' &&
+		jqtrue '.taint.new == 512'
+	}
+	check "detects_WARN_${k}" warn_caught $k
+	bug_caught() {
+		run_vm 7 KERNEL=$1 SUITE=selftest-bug &&
+		jqtrue '.verdict == "panic"' &&
+		jqtrue '[.splats[].title] | index("kernel BUG in mmt_crash_bug") != null' &&
+		jqtrue '[.splats[].kind] | index("PANIC") != null'
+	}
+	check "detects_BUG_${k}" bug_caught $k
+done
+
+check timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SUITE=smoke TIMEOUT=2
+check hang_is_not_a_pass run_vm 6 KERNEL=6.12 SUITE=smoke HANG_SECS=1
+
+echo "# make check took $(( $(date +%s) - t_start ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

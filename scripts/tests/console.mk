@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# console.mk - build and test the host-side console scanner.
+#
+# Included by the top Makefile, which sets BUILD. On its own, from the top
+# of the tree:
+#   make -f scripts/tests/console.mk BUILD=/tmp/cs check-console-scan
+
+BUILD ?= build
+HOST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
+
+CONSOLE_SCAN_SRCS := scripts/console_scan.c scripts/console_scan_main.c
+
+$(BUILD)/console-scan: scripts/console_scan.c scripts/console_scan_main.c scripts/console_scan.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $(CONSOLE_SCAN_SRCS)
+
+.PHONY: check-console-scan
+check-console-scan: $(BUILD)/console-scan
+	sh scripts/tests/test-console-scan.sh $(BUILD)/console-scan

@@ -1,0 +1,2 @@
+sed -i 's/$/\r/' results.ktap console.log meta.env
+sed -i '3s/$/\r/' results.ktap

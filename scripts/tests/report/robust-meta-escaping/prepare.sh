@@ -1,0 +1,17 @@
+{
+printf 'kernel=6.12\n'
+printf 'qemu_cmdline=qemu -append "console=ttyS0 x=\\y"\tz\n'
+printf 'vcpus=two\n'
+printf 'memory_mb=\n'
+printf 'seed=not-a-number\n'
+printf 'proc_version=from meta\n'
+printf 'custom_key=custom \033[31mred\033[0m \177 \300\257 \355\240\200 \364\220\200\200 ok\n'
+printf '# comment=ignored\n'
+printf 'bad key=ignored\n'
+printf 'noequals\n'
+printf '=novalue\n'
+printf 'dup=first\ndup=second\n'
+printf 'empty=\n'
+printf 'duration=12.5s\n'
+printf 'replay=make run SEED=42'
+} > meta.env

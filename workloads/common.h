@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * common.h - plumbing shared by the workloads: KTAP output, option values,
+ * scratch directory checks, cache dropping, a progress watchdog.
+ */
+#ifndef MMT_COMMON_H
+#define MMT_COMMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* kselftest exit codes; 2 is what our workloads use for bad options. */
+#define KSFT_PASS	0
+#define KSFT_FAIL	1
+#define KSFT_USAGE	2
+#define KSFT_SKIP	4
+
+extern const char *prog_name;
+
+/* "prog: MESSAGE (see prog --help)" on stderr, exit KSFT_USAGE. */
+_Noreturn void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* "prog: MESSAGE" on stderr, "1..0 # SKIP MESSAGE" on stdout, exit 4. */
+_Noreturn void skip_all(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* "prog: MESSAGE: strerror(errno)" on stderr, exit KSFT_FAIL. */
+_Noreturn void die_errno(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Option values; a bad value is a usage_error() naming @opt. */
+unsigned long opt_count(const char *opt, const char *arg,
+			unsigned long min, unsigned long max);
+unsigned long long opt_size(const char *opt, const char *arg);	/* K/M/G */
+double opt_seconds(const char *opt, const char *arg);
+uint64_t opt_seed(const char *opt, const char *arg);
+/* Index of @arg in the NULL-terminated @names. */
+unsigned int opt_choice(const char *opt, const char *arg,
+			const char *const *names);
+
+uint64_t default_seed(void);
+uint64_t rng_next(uint64_t *state);		/* splitmix64 */
+
+double now_s(void);				/* CLOCK_MONOTONIC */
+void sleep_s(double s);
+
+/*
+ * Is @dir usable scratch for @need bytes (@what: the option asking for
+ * them)?  Missing, not a directory, or read-only: skip_all().  Too small
+ * (statvfs): usage_error().
+ */
+void scratch_check(const char *dir, unsigned long long need, const char *what);
+
+/* getopt_long() returned '?' or ':' (optstring ":"): usage_error(). */
+_Noreturn void bad_option(int c, char **argv);
+
+/*
+ * Write back and drop the cached pages of @fd (not mapped by anyone):
+ * fsync, POSIX_FADV_DONTNEED, and as root "3" to /proc/sys/vm/drop_caches.
+ * Returns 0 or -1 with errno set; *@how says what was done.
+ */
+int drop_file_cache(int fd, const char **how);
+
+/* KTAP.  Lines go to stdout under out_lock(). */
+void out_lock(void);
+void out_unlock(void);
+void ktap_header(unsigned int plan);
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void metric(const char *name, double value, const char *unit);
+
+enum verdict { V_PASS, V_FAIL, V_SKIP, V_TIMEOUT };
+void ktap_result(unsigned int num, const char *name, enum verdict v,
+		 const char *reason);
+/* kselftest exit code for a set of verdicts: any fail 1, all skip 4. */
+int exit_code(const enum verdict *v, unsigned int n);
+
+/*
+ * Progress watchdog.  While running, each of @nr workers must bump its
+ * progress[i] at least every @timeout seconds; once finishing is set, the
+ * main thread must bump main_progress as often.  Otherwise expire() is
+ * called with a reason; it must not return.
+ */
+struct watchdog {
+	_Atomic unsigned long *progress;
+	unsigned int nr;
+	const char *role;			/* "writer", "worker" */
+	_Atomic unsigned long main_progress;
+	atomic_int finishing;
+	atomic_int done;
+	double timeout;
+	void (*expire)(const char *why);	/* must not return */
+	pthread_t tid;
+};
+
+int watchdog_start(struct watchdog *wd);
+void watchdog_stop(struct watchdog *wd);
+
+#endif

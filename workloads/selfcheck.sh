@@ -1,0 +1,276 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# selfcheck.sh BINDIR - quick host self-test of the workloads (make check).
+#
+# Short clean runs on tmpfs and, as root, on a loop-mounted ext4 image in
+# /tmp must pass; every --selfcheck mode must be reported as a detected
+# loss at the injected offset with the expected class; bad input must give
+# the documented exit code with one line on stderr.  Prints "ok N what" /
+# "not ok N what" (a skipped case is "ok N what # SKIP why") and ends with
+# exactly "P passed, F failed"; exits 0 iff F is 0.
+
+set -u
+
+BIN=${1:?usage: selfcheck.sh BINDIR}
+RW=$BIN/racewrite
+DS=$BIN/dontneed-storm
+SEED=${SELFCHECK_SEED:-1001}
+
+n=0
+passed=0
+failed=0
+mounts=""
+shmdir=""
+tmp=$(mktemp -d /tmp/mmt-selfcheck.XXXXXX) || exit 1
+
+cleanup() {
+	for m in $mounts; do
+		umount "$m" 2>/dev/null
+	done
+	rm -rf "$tmp" ${shmdir:+"$shmdir"}
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n $1"
+}
+
+skip() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+# not_ok WHAT WHY [OUTPUT-FILE]
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	echo "# $2"
+	if [ -n "${3:-}" ] && [ -f "$3" ]; then
+		tail -n 15 "$3" | sed 's/^/#   /'
+	fi
+}
+
+is_root() {
+	[ "$(id -u)" -eq 0 ]
+}
+
+# run NAME CMD...: run with stdout in $tmp/NAME.out, stderr in .err;
+# sets $rc and $out.
+run() {
+	name=$1
+	shift
+	out=$tmp/$name.out
+	"$@" >"$out" 2>"$tmp/$name.err"
+	rc=$?
+}
+
+setup_tmpfs() {
+	tmpfs=$tmp/tmpfs
+	mkdir -p "$tmpfs"
+	if is_root; then
+		mount -t tmpfs -o size=64m mmt-selfcheck "$tmpfs" || return 1
+		mounts="$tmpfs $mounts"
+		return 0
+	fi
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] || return 1
+	shmdir=$(mktemp -d /dev/shm/mmt-selfcheck.XXXXXX) || return 1
+	tmpfs=$shmdir
+}
+
+setup_ext4() {
+	is_root || { ext4_why="not root"; return 1; }
+	command -v mkfs.ext4 >/dev/null || { ext4_why="no mkfs.ext4"; return 1; }
+	ext4=$tmp/ext4
+	mkdir -p "$ext4"
+	truncate -s 128M "$tmp/ext4.img" &&
+		mkfs.ext4 -q -F "$tmp/ext4.img" &&
+		mount -o loop "$tmp/ext4.img" "$ext4" ||
+		{ ext4_why="mkfs.ext4/loop mount failed"; return 1; }
+	mounts="$ext4 $mounts"
+}
+
+# expect_clean WHAT NAME CMD...: exit 0, no "not ok", at least one "ok".
+expect_clean() {
+	what=$1
+	shift
+	run "$@"
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$what" "exit $rc, expected 0" "$out"
+	elif grep -q '^not ok' "$out" || ! grep -q '^ok ' "$out"; then
+		not_ok "$what" "KTAP results are not all ok" "$out"
+	else
+		ok "$what"
+	fi
+}
+
+# expect_detected WHAT CLASS NAME CMD...: exit 1, and the first report
+# names the injected offset with CLASS.
+expect_detected() {
+	what=$1
+	class=$2
+	shift 2
+	run "$@"
+	inj=$(sed -n 's/^# selfcheck: injected offset=\([0-9]*\) .*/\1/p' "$out" | head -n 1)
+	rep=$(grep -m 1 -E '^# (lost write|bad block): offset=' "$out")
+	rep_off=$(echo "$rep" | sed -n 's/^# [a-z ]*: offset=\([0-9]*\) .*/\1/p')
+	rep_class=$(echo "$rep" | sed -n 's/.* class=\([a-z]*\) .*/\1/p')
+	if [ "$rc" -ne 1 ]; then
+		not_ok "$what" "exit $rc, expected 1" "$out"
+	elif [ -z "$inj" ]; then
+		not_ok "$what" "nothing injected" "$out"
+	elif [ -z "$rep_off" ]; then
+		not_ok "$what" "injected offset=$inj but no loss reported" "$out"
+	elif [ "$inj" != "$rep_off" ] || [ "$rep_class" != "$class" ]; then
+		not_ok "$what" "injected offset=$inj class=$class, reported offset=$rep_off class=$rep_class" "$out"
+	else
+		ok "$what (offset=$inj class=$class)"
+	fi
+}
+
+# expect_timeout WHAT NAME CMD...: the watchdog ends the run within 5s.
+expect_timeout() {
+	what=$1
+	shift
+	t0=$(date +%s)
+	run "$@"
+	t=$(($(date +%s) - t0))
+	if [ "$rc" -ne 1 ] || ! grep -q '^not ok .* # TIMEOUT' "$out"; then
+		not_ok "$what" "exit $rc, expected 1 with a TIMEOUT result" "$out"
+	elif [ "$t" -gt 5 ]; then
+		not_ok "$what" "watchdog took ${t}s" "$out"
+	else
+		ok "$what"
+	fi
+}
+
+# expect_exit WHAT CODE NAME CMD...: exit CODE with one line on stderr.
+expect_exit() {
+	what=$1
+	code=$2
+	shift 2
+	run "$@"
+	lines=$(wc -l <"$tmp/$name.err")
+	if [ "$rc" -ne "$code" ]; then
+		not_ok "$what" "exit $rc, expected $code" "$tmp/$name.err"
+	elif [ "$lines" -ne 1 ]; then
+		not_ok "$what" "$lines lines on stderr, expected 1" "$tmp/$name.err"
+	elif [ "$code" -eq 4 ] && ! grep -q '# SKIP' "$out"; then
+		not_ok "$what" "no '# SKIP reason' on stdout" "$out"
+	else
+		ok "$what ($(cat "$tmp/$name.err"))"
+	fi
+}
+
+clean_runs() {
+	fs=$1
+	dir=$2
+	expect_clean "racewrite clean run on $fs" rw-$fs \
+		"$RW" --dir "$dir" --duration 2 --seed "$SEED"
+	expect_clean "racewrite odd geometry on $fs" rw-odd-$fs \
+		"$RW" --dir "$dir" --duration 1 --seed "$SEED" --writers 5 \
+		--zappers 2 --pages-per-writer 3 --file-size 1540K
+	expect_clean "dontneed-storm clean run on $fs" ds-$fs \
+		"$DS" --dir "$dir" --duration 2 --seed "$SEED"
+}
+
+method_runs() {
+	dir=$1
+	for zap in munmap fixed mprotect; do
+		expect_clean "racewrite --zap $zap" rw-zap-$zap \
+			"$RW" --dir "$dir" --duration 1 --zap $zap --seed "$SEED"
+	done
+	for clean in fsync fdatasync msync sync_file_range thread; do
+		expect_clean "racewrite --clean $clean" rw-clean-$clean \
+			"$RW" --dir "$dir" --duration 1 --clean $clean \
+			--seed "$SEED"
+	done
+}
+
+selfcheck_runs() {
+	dir=$1
+	expect_detected "racewrite --selfcheck skip-store" stale rw-sc-skip \
+		"$RW" --dir "$dir" --duration 2 --seed "$SEED" --selfcheck skip-store
+	for mode in stale:stale torn:torn zero:zeroed; do
+		expect_detected "racewrite --selfcheck ${mode%%:*}" "${mode#*:}" \
+			rw-sc-${mode%%:*} "$RW" --dir "$dir" --duration 1 \
+			--seed "$SEED" --selfcheck "${mode%%:*}"
+	done
+	expect_timeout "racewrite --selfcheck hang (watchdog)" rw-sc-hang \
+		"$RW" --dir "$dir" --duration 10 --seed "$SEED" \
+		--selfcheck hang --watchdog 1
+	for mode in stale:stale torn:torn skip-discard:stale; do
+		expect_detected "dontneed-storm --selfcheck ${mode%%:*}" \
+			"${mode#*:}" ds-sc-${mode%%:*} "$DS" --dir "$dir" \
+			--duration 2 --seed "$SEED" --selfcheck "${mode%%:*}"
+	done
+	expect_timeout "dontneed-storm --selfcheck hang (watchdog)" ds-sc-hang \
+		"$DS" --dir "$dir" --duration 10 --seed "$SEED" \
+		--selfcheck hang --watchdog 1
+}
+
+bad_input_runs() {
+	dir=$1
+	expect_exit "racewrite --writers 0" 2 rw-bad-writers \
+		"$RW" --dir "$dir" --writers 0
+	expect_exit "racewrite --zap unknown" 2 rw-bad-zap \
+		"$RW" --dir "$dir" --zap nosuch
+	expect_exit "racewrite --clean unknown" 2 rw-bad-clean \
+		"$RW" --dir "$dir" --clean nosuch
+	expect_exit "racewrite --file-size beyond the filesystem" 2 rw-bad-size \
+		"$RW" --dir "$dir" --file-size 64G
+	expect_exit "racewrite missing --dir" 4 rw-missing-dir \
+		"$RW" --dir "$tmp/nonexistent"
+	expect_exit "dontneed-storm --threads 0" 2 ds-bad-threads \
+		"$DS" --dir "$dir" --threads 0
+	expect_exit "dontneed-storm --storm unknown" 2 ds-bad-storm \
+		"$DS" --storm dontneed,nosuch
+	expect_exit "dontneed-storm missing --dir" 4 ds-missing-dir \
+		"$DS" --dir "$tmp/nonexistent"
+	if ! is_root; then
+		skip "racewrite read-only --dir" "not root"
+		return
+	fi
+	mkdir -p "$tmp/ro"
+	if mount -t tmpfs -o ro,size=1m mmt-selfcheck-ro "$tmp/ro"; then
+		mounts="$tmp/ro $mounts"
+		expect_exit "racewrite read-only --dir" 4 rw-ro-dir \
+			"$RW" --dir "$tmp/ro"
+		expect_exit "dontneed-storm read-only --dir" 4 ds-ro-dir \
+			"$DS" --dir "$tmp/ro"
+	else
+		skip "racewrite read-only --dir" "tmpfs mount failed"
+	fi
+}
+
+for b in "$RW" "$DS"; do
+	[ -x "$b" ] || { echo "selfcheck.sh: $b not built" >&2; exit 1; }
+done
+
+# The method, self-check and bad-input runs use ext4 if we have it.
+ext4_why=""
+work=$tmp/plain
+mkdir -p "$work"
+if setup_tmpfs; then
+	clean_runs tmpfs "$tmpfs"
+	work=$tmpfs
+else
+	skip "clean runs on tmpfs" "no tmpfs available"
+fi
+if setup_ext4; then
+	clean_runs ext4 "$ext4"
+	work=$ext4
+else
+	skip "clean runs on ext4" "$ext4_why"
+fi
+method_runs "$work"
+selfcheck_runs "$work"
+bad_input_runs "$work"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
