@@ -98,15 +98,16 @@ if [ -f "$KERNEL" ]; then
 	config=$KDIR/.config
 	kernel_package="own build $KERNEL"
 else
+	user_kdir=${KDIR:-}
 	kenv=$("$top/scripts/fetch-kernel.sh" "$KERNEL" | tail -n 1) || exit 2
 	# shellcheck source=/dev/null
 	. "$kenv/kernel.env"
-	if [ -n "${KDIR:-}" ] && [ "$KDIR" != "$(dirname "$KDIR")/linux-headers-$KVER" ]; then
-		r=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null || echo unknown)
-		[ "$r" = "$KVER" ] || die "KDIR=$KDIR is for '$r' but KERNEL=$KERNEL is $KVER: drop KDIR or make them match"
+	if [ -n "$user_kdir" ]; then
+		r=$(cat "$user_kdir/include/config/kernel.release" 2>/dev/null || echo unknown)
+		[ "$r" = "$KVER" ] || die "KDIR=$user_kdir is for '$r' but KERNEL=$KERNEL is $KVER: drop KDIR or make them match"
+		KDIR=$user_kdir
 	fi
 	kver=$KVER
-	KDIR=${KDIR:-$KDIR}
 	vmlinuz=$VMLINUZ
 	modroot=$MODROOT
 	config=$CONFIG
