@@ -157,6 +157,16 @@ cp "$top/scripts/mmtorture-run" "$ov/opt/mmtorture/"
 cp -r "$top/scripts/suites" "$ov/opt/mmtorture/"
 find "$build/guest/bin" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ov/opt/mmtorture/bin/" \;
 cp "$kbuild/module/mmtorture.ko" "$ov/opt/mmtorture/"
+# "@carry PROG..." in a suite: host programs (e.g. fio, stress-ng from
+# Debian's packages) copied into the guest at the same path, with the
+# shared libraries ldd names, so they run unchanged.
+for prog in $(sed -n 's/^@carry[[:space:]]\{1,\}//p' "$suite_file"); do
+	path=$(command -v "$prog") || die "suite $SUITE needs $prog on the host: run 'make deps' (as root)"
+	for f in "$path" $(ldd "$path" 2>/dev/null | grep -oE '/[^ ]+'); do
+		mkdir -p "$ov$(dirname "$f")"
+		cp -L "$f" "$ov$f"
+	done
+done
 modparams=${MODULE_PARAMS-$(directive module_params)}
 q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 echo "--suite $(q "$SUITE") --seed $SEED --duration $DURATION --module /opt/mmtorture/mmtorture.ko --bindir /opt/mmtorture/bin --module-params $(q "$modparams")" \
