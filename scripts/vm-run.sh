@@ -209,7 +209,10 @@ fi
 
 git_commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$top" status --porcelain 2>/dev/null)" ] && git_commit="$git_commit-dirty"
-replay="make run KERNEL=$KERNEL SUITE=$SUITE SEED=$SEED DURATION=$DURATION SMP=$SMP MEM=$MEM ON_WARN=$ON_WARN"
+# Pin the exact release: "6.12" moves when Debian ships a newer one.
+replay_kernel=$KERNEL
+[ -f "$KERNEL" ] || replay_kernel=$kver
+replay="make run KERNEL=$replay_kernel SUITE=$SUITE SEED=$SEED DURATION=$DURATION SMP=$SMP MEM=$MEM ON_WARN=$ON_WARN"
 [ -n "${MODULE_PARAMS+x}" ] && replay="$replay MODULE_PARAMS='$MODULE_PARAMS'"
 [ -f "$KERNEL" ] && replay="$replay KDIR=$KDIR"
 cat >"$out/meta.env" <<EOF
