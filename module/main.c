@@ -4,7 +4,14 @@
  *
  * This file holds the module's core: the debugfs root
  * (/sys/kernel/debug/mmtorture/, root only), the "version" and "status"
- * files and the global "seed" knob.
+ * files, the global "seed" knob and the "broken" parameter, and it starts
+ * and stops the engines:
+ *
+ *   targets               opt-in registrations (target.c)
+ *   mkclean/              page_mkclean racer (eng_mkclean.c)
+ *   vma/                  concurrent VMA changes (eng_vma.c)
+ *   tlbdelay/             kprobe delays in the zap-to-flush window
+ *   lazytlb/              mm adoption churn (eng_lazytlb.c)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,7 +21,10 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/moduleparam.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 
@@ -26,6 +36,60 @@ static struct dentry *mmt_root;
 static DEFINE_MUTEX(mmt_knob_lock);
 static u64 mmt_seed = 1;
 
+static struct mmt_engine * const mmt_engines[] = {
+	&mmt_mkclean_engine,
+	&mmt_vma_engine,
+	&mmt_tlbdelay_engine,
+	&mmt_lazytlb_engine,
+};
+
+static enum mmt_broken_mode broken_mode = MMT_BROKEN_NONE;
+
+static const char * const broken_mode_names[] = {
+	[MMT_BROKEN_NONE] = "none",
+	[MMT_BROKEN_MKCLEAN_NOFLUSH] = "mkclean_noflush",
+};
+
+static int broken_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(broken_mode_names, val);
+
+	if (mode < 0) {
+		pr_err("broken must be none or mkclean_noflush\n");
+		return -EINVAL;
+	}
+	broken_mode = mode;
+	return 0;
+}
+
+static int broken_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", broken_mode_names[broken_mode]);
+}
+
+static const struct kernel_param_ops broken_ops = {
+	.set = broken_set,
+	.get = broken_get,
+};
+module_param_cb(broken, &broken_ops, NULL, 0444);
+MODULE_PARM_DESC(broken,
+		 "Positive control: none (default), mkclean_noflush (clean PTEs without a TLB flush)");
+
+enum mmt_broken_mode mmt_broken_mode(void)
+{
+	return broken_mode;
+}
+
+const char *mmt_broken_mode_name(void)
+{
+	return broken_mode_names[broken_mode];
+}
+
+u64 mmt_seed_get(void)
+{
+	return READ_ONCE(mmt_seed);
+}
+
 static int version_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "mmtorture %s\n", MMT_VERSION);
@@ -35,12 +99,27 @@ DEFINE_SHOW_ATTRIBUTE(version);
 
 static int status_show(struct seq_file *m, void *v)
 {
+	unsigned int i;
+
 	mutex_lock(&mmt_knob_lock);
 	seq_printf(m, "version: %s\n", MMT_VERSION);
 	seq_printf(m, "kernel: %s\n", init_utsname()->release);
 	seq_printf(m, "seed: %llu\n", mmt_seed);
 	seq_printf(m, "crash_test: %s\n", mmt_crash_mode_name());
-	seq_puts(m, "engines: none\n");
+	seq_puts(m, "engines:");
+	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++)
+		seq_printf(m, " %s=%s", mmt_engines[i]->name,
+			   mmt_engine_state(mmt_engines[i]));
+	seq_putc(m, '\n');
+	seq_printf(m, "broken: %s\n", mmt_broken_mode_name());
+	seq_printf(m, "targets: %u\n", mmt_target_count());
+	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++) {
+		struct mmt_engine *e = mmt_engines[i];
+
+		if (e->nr_ops && e->ops_avail != GENMASK(e->nr_ops - 1, 0))
+			seq_printf(m, "unavailable: %s: %s\n", e->name,
+				   e->unavail_why);
+	}
 	mutex_unlock(&mmt_knob_lock);
 	return 0;
 }
@@ -71,7 +150,7 @@ static ssize_t seed_write(struct file *file, const char __user *buf,
 	if (ret)
 		return ret;
 	mutex_lock(&mmt_knob_lock);
-	mmt_seed = val;
+	WRITE_ONCE(mmt_seed, val);
 	mutex_unlock(&mmt_knob_lock);
 	return count;
 }
@@ -83,8 +162,18 @@ static const struct file_operations seed_fops = {
 	.llseek = default_llseek,
 };
 
+static void mmt_engines_stop(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++)
+		mmt_engine_unregister(mmt_engines[i]);
+	mmt_tlbdelay_exit();
+}
+
 static int __init mmt_init(void)
 {
+	unsigned int i;
 	int ret;
 
 	mmt_root = debugfs_create_dir("mmtorture", NULL);
@@ -102,11 +191,25 @@ static int __init mmt_init(void)
 	ret = mmt_crash_test_init(mmt_root);
 	if (ret)
 		goto err_remove;
+	ret = mmt_targets_init(mmt_root);
+	if (ret)
+		goto err_remove;
+	mmt_mkclean_engine_setup();
+	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++) {
+		ret = mmt_engine_register(mmt_engines[i], mmt_root);
+		if (ret)
+			goto err_targets;
+	}
 
-	pr_info("version %s loaded, crash_test=%s\n", MMT_VERSION,
-		mmt_crash_mode_name());
+	pr_info("version %s loaded, crash_test=%s broken=%s\n", MMT_VERSION,
+		mmt_crash_mode_name(), mmt_broken_mode_name());
 	return 0;
 
+err_targets:
+	debugfs_remove_recursive(mmt_root);
+	mmt_engines_stop();
+	mmt_targets_exit();
+	return ret;
 err_remove:
 	debugfs_remove_recursive(mmt_root);
 	return ret;
@@ -116,6 +219,9 @@ static void __exit mmt_exit(void)
 {
 	/* Waits for every open debugfs operation of ours to finish. */
 	debugfs_remove_recursive(mmt_root);
+	/* Threads and probes first, then the targets they used. */
+	mmt_engines_stop();
+	mmt_targets_exit();
 	pr_info("unloaded\n");
 }
 

@@ -5,10 +5,22 @@
 #ifndef MMTORTURE_H
 #define MMTORTURE_H
 
+#include <linux/atomic.h>
 #include <linux/dcache.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pgtable.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
-#define MMT_VERSION "0.1.0"
+#define MMT_VERSION "0.2.0"
+
+struct mm_struct;
+struct file;
+struct seq_file;
+struct task_struct;
 
 /* Crash-test modes: positive controls for the console scanner. */
 enum mmt_crash_mode {
@@ -20,5 +32,119 @@ enum mmt_crash_mode {
 enum mmt_crash_mode mmt_crash_mode(void);
 const char *mmt_crash_mode_name(void);
 int mmt_crash_test_init(struct dentry *root);
+
+/* Broken modes: deliberate breakage that the detectors must catch. */
+enum mmt_broken_mode {
+	MMT_BROKEN_NONE,
+	MMT_BROKEN_MKCLEAN_NOFLUSH,
+};
+
+enum mmt_broken_mode mmt_broken_mode(void);
+const char *mmt_broken_mode_name(void);
+u64 mmt_seed_get(void);
+
+/* Opt-in targets (target.c). */
+enum mmt_target_type {
+	MMT_TARGET_ARENA,
+	MMT_TARGET_FILE,
+};
+
+#define MMT_MAX_TARGETS 16
+
+struct mmt_target {
+	struct list_head node;
+	struct kref ref;
+	u32 id;
+	enum mmt_target_type type;
+	struct mm_struct *mm;		/* mmgrab()bed: the owner's mm */
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
+	unsigned long start;		/* arena */
+	unsigned long len;
+	struct file *file;		/* file; own reference */
+	bool dead;
+};
+
+int mmt_targets_init(struct dentry *root);
+void mmt_targets_exit(void);
+struct mmt_target *mmt_target_next(enum mmt_target_type type, u32 *cursor);
+void mmt_target_put(struct mmt_target *t);
+void mmt_target_mark_dead(struct mmt_target *t);
+bool mmt_target_mm(const struct mm_struct *mm);
+unsigned int mmt_target_count(void);
+
+/* Engines (engine.c): kthreads plus knobs and counters. */
+#define MMT_MAX_THREADS 8
+#define MMT_MAX_COUNTERS 16
+
+struct mmt_engine;
+
+struct mmt_worker {
+	struct mmt_engine *e;
+	unsigned int idx;
+	u32 cursor;			/* round robin over targets */
+	struct rnd_state rnd;
+	void *priv;
+};
+
+struct mmt_engine {
+	const char *name;
+	/* Selectable operations; a bit per name. */
+	const char * const *op_names;
+	unsigned int nr_ops;
+	unsigned long ops_avail;	/* usable on this kernel/mode */
+	unsigned long ops_default;
+	const char *unavail_why;	/* shown in status when ops are missing */
+	/* Counters shown in stats; the first nr_ops count the ops. */
+	const char * const *counter_names;
+	unsigned int nr_counters;
+	unsigned int max_threads;	/* 0: no threads (probe engines) */
+	/* One unit of work; called in a loop by each thread. */
+	void (*step)(struct mmt_worker *w);
+	int (*start)(struct mmt_engine *e);
+	void (*stop)(struct mmt_engine *e);
+	void (*show_extra)(struct mmt_engine *e, struct seq_file *m);
+	int (*create_files)(struct mmt_engine *e, struct dentry *dir);
+
+	/* State; knobs under lock. */
+	struct mutex lock;
+	bool enabled;
+	unsigned int nthreads;
+	unsigned int interval_us;
+	unsigned long ops;
+	u64 started_ns;
+	u64 ran_ns;
+	struct task_struct *threads[MMT_MAX_THREADS];
+	struct mmt_worker *workers[MMT_MAX_THREADS];
+	atomic64_t counters[MMT_MAX_COUNTERS];
+	atomic64_t errors;
+	atomic64_t violations;
+	atomic64_t idle;
+	struct dentry *dir;
+};
+
+int mmt_engine_register(struct mmt_engine *e, struct dentry *root);
+void mmt_engine_unregister(struct mmt_engine *e);
+void mmt_engine_count(struct mmt_engine *e, unsigned int counter);
+void mmt_engine_idle(struct mmt_worker *w);
+unsigned long mmt_engine_pick_op(struct mmt_worker *w);
+u32 mmt_rand(struct mmt_worker *w, u32 below);
+const char *mmt_engine_state(struct mmt_engine *e);
+
+/* The engines. */
+extern struct mmt_engine mmt_mkclean_engine;
+extern struct mmt_engine mmt_vma_engine;
+extern struct mmt_engine mmt_lazytlb_engine;
+extern struct mmt_engine mmt_tlbdelay_engine;
+
+void mmt_mkclean_engine_setup(void);
+void mmt_tlbdelay_exit(void);
+
+/* Page-table helpers (pgwalk.c). */
+typedef void (*mmt_pte_fn)(struct mm_struct *mm, unsigned long addr,
+			   pte_t *ptep, void *data);
+unsigned long mmt_walk_ptes(struct mm_struct *mm, unsigned long start,
+			    unsigned long end, mmt_pte_fn fn, void *data,
+			    unsigned long *huge);
 
 #endif /* MMTORTURE_H */

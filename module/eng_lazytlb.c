@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lazy-TLB / mm lifetime engine: kernel threads that adopt registered mms
+ * in a tight loop (mmget_not_zero, kthread_use_mm, touch user memory,
+ * kthread_unuse_mm, mmput) while the owners fork, exec and exit. Every
+ * switch makes the CPU's active_mm change hands through a kernel thread,
+ * the path whose lazy-TLB refcounting races with exit (races.md, 3).
+ *
+ * Ops (/sys/kernel/debug/mmtorture/lazytlb/ops):
+ *   adopt   kthread_use_mm + kthread_unuse_mm, nothing touched
+ *   read    adopt, then read one word of the arena (copy_from_user)
+ *   yield   adopt, read, and schedule() while the mm is in use
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+
+#include "mmtorture.h"
+
+enum {
+	LT_OP_ADOPT,
+	LT_OP_READ,
+	LT_OP_YIELD,
+	LT_NR_OPS,
+};
+
+static const char * const lt_op_names[] = {
+	[LT_OP_ADOPT] = "adopt",
+	[LT_OP_READ] = "read",
+	[LT_OP_YIELD] = "yield",
+};
+
+enum {
+	LT_C_ADOPT,
+	LT_C_READ,
+	LT_C_YIELD,
+	LT_C_READ_FAULT,
+	LT_C_MM_GONE,
+	LT_NR_COUNTERS,
+};
+
+static const char * const lt_counter_names[] = {
+	[LT_C_ADOPT] = "op_adopt",
+	[LT_C_READ] = "op_read",
+	[LT_C_YIELD] = "op_yield",
+	[LT_C_READ_FAULT] = "read_faults",
+	[LT_C_MM_GONE] = "mm_gone",
+};
+
+static void lt_step(struct mmt_worker *w)
+{
+	struct mmt_target *t = mmt_target_next(MMT_TARGET_ARENA, &w->cursor);
+	struct mmt_engine *e = w->e;
+	unsigned long op, addr, word;
+	struct mm_struct *mm;
+
+	if (!t) {
+		mmt_engine_idle(w);
+		return;
+	}
+	mm = t->mm;
+	if (!mmget_not_zero(mm)) {
+		mmt_engine_count(e, LT_C_MM_GONE);
+		mmt_target_mark_dead(t);
+		mmt_target_put(t);
+		return;
+	}
+	op = mmt_engine_pick_op(w);
+	kthread_use_mm(mm);
+	if (op != BIT(LT_OP_ADOPT)) {
+		addr = t->start + (mmt_rand(w, t->len >> PAGE_SHIFT) << PAGE_SHIFT);
+		if (copy_from_user(&word, (const void __user *)addr,
+				   sizeof(word)))
+			mmt_engine_count(e, LT_C_READ_FAULT);
+		if (op == BIT(LT_OP_YIELD))
+			schedule();
+	}
+	kthread_unuse_mm(mm);
+	mmput(mm);
+	mmt_target_put(t);
+	mmt_engine_count(e, op == BIT(LT_OP_ADOPT) ? LT_C_ADOPT :
+			 op == BIT(LT_OP_READ) ? LT_C_READ : LT_C_YIELD);
+}
+
+struct mmt_engine mmt_lazytlb_engine = {
+	.name = "lazytlb",
+	.op_names = lt_op_names,
+	.nr_ops = LT_NR_OPS,
+	.ops_avail = BIT(LT_OP_ADOPT) | BIT(LT_OP_READ) | BIT(LT_OP_YIELD),
+	.ops_default = BIT(LT_OP_ADOPT) | BIT(LT_OP_READ) | BIT(LT_OP_YIELD),
+	.counter_names = lt_counter_names,
+	.nr_counters = LT_NR_COUNTERS,
+	.max_threads = MMT_MAX_THREADS,
+	.nthreads = 2,
+	.step = lt_step,
+};

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * page_mkclean racer: kernel threads that clean the registered files'
+ * pages the way writeback does, racing the owners' stores and zaps.
+ *
+ * Ops (/sys/kernel/debug/mmtorture/mkclean/ops):
+ *   mkclean      lock the folio; folio_mkclean() write-protects and cleans
+ *                every PTE mapping it (with TLB flushes); the dirty bits
+ *                found are moved to the folio, as writeback does
+ *   clear_dirty  lock the folio; folio_clear_dirty_for_io() (mkclean and
+ *                clear the folio's dirty flag), then mark it dirty again so
+ *                that nothing is lost without I/O
+ *   writeback    filemap_write_and_wait_range() over the page: the real
+ *                writeback path, I/O included
+ *   noflush      BROKEN MODE, only with broken=mkclean_noflush: in the
+ *                owner's address space, write-protect and clean every PTE
+ *                mapping the file WITHOUT flushing the TLB (the dirty bits
+ *                are moved to the folios), then write the file back.
+ *                Stores through stale writable TLB entries then land in
+ *                clean pages and are lost when the pages are dropped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+
+#include "mmtorture.h"
+
+enum {
+	MKC_OP_MKCLEAN,
+	MKC_OP_CLEAR_DIRTY,
+	MKC_OP_WRITEBACK,
+	MKC_OP_NOFLUSH,
+	MKC_NR_OPS,
+};
+
+static const char * const mkc_op_names[] = {
+	[MKC_OP_MKCLEAN] = "mkclean",
+	[MKC_OP_CLEAR_DIRTY] = "clear_dirty",
+	[MKC_OP_WRITEBACK] = "writeback",
+	[MKC_OP_NOFLUSH] = "noflush",
+};
+
+enum {
+	MKC_C_MKCLEAN,
+	MKC_C_CLEAR_DIRTY,
+	MKC_C_WRITEBACK,
+	MKC_C_NOFLUSH,
+	MKC_C_CLEANED_PTES,
+	MKC_C_ABSENT,
+	MKC_C_PASSES,
+	MKC_C_NOFLUSH_PTES,
+	MKC_NR_COUNTERS,
+};
+
+static const char * const mkc_counter_names[] = {
+	[MKC_C_MKCLEAN] = "op_mkclean",
+	[MKC_C_CLEAR_DIRTY] = "op_clear_dirty",
+	[MKC_C_WRITEBACK] = "op_writeback",
+	[MKC_C_NOFLUSH] = "op_noflush",
+	[MKC_C_CLEANED_PTES] = "cleaned_ptes",
+	[MKC_C_ABSENT] = "absent_pages",
+	[MKC_C_PASSES] = "passes",
+	[MKC_C_NOFLUSH_PTES] = "noflush_ptes",
+};
+
+/* Pages of a file swept per step, so a stop is seen quickly. */
+#define MKC_MAX_PAGES_PER_STEP 4096
+
+static void mkc_page(struct mmt_worker *w, struct address_space *mapping,
+		     pgoff_t index, unsigned long op)
+{
+	struct mmt_engine *e = w->e;
+	struct folio *folio;
+	loff_t pos;
+	int ret;
+
+	if (op == BIT(MKC_OP_WRITEBACK)) {
+		pos = (loff_t)index << PAGE_SHIFT;
+		ret = filemap_write_and_wait_range(mapping, pos,
+						   pos + PAGE_SIZE - 1);
+		if (ret)
+			atomic64_inc(&e->errors);
+		mmt_engine_count(e, MKC_C_WRITEBACK);
+		return;
+	}
+
+	folio = __filemap_get_folio(mapping, index, FGP_LOCK, 0);
+	if (IS_ERR_OR_NULL(folio)) {
+		mmt_engine_count(e, MKC_C_ABSENT);
+		return;
+	}
+	if (op == BIT(MKC_OP_MKCLEAN)) {
+		ret = folio_mkclean(folio);
+		if (ret) {
+			folio_mark_dirty(folio);
+			atomic64_add(ret, &e->counters[MKC_C_CLEANED_PTES]);
+		}
+		mmt_engine_count(e, MKC_C_MKCLEAN);
+	} else {
+		if (folio_clear_dirty_for_io(folio))
+			folio_mark_dirty(folio);
+		mmt_engine_count(e, MKC_C_CLEAR_DIRTY);
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+struct mkc_noflush {
+	struct address_space *mapping;
+	unsigned long cleaned;
+};
+
+/* Under the PTE lock. Deliberately no TLB flush: this is the breakage. */
+static void mkc_noflush_pte(struct mm_struct *mm, unsigned long addr,
+			    pte_t *ptep, void *data)
+{
+	struct mkc_noflush *nf = data;
+	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
+
+	if (!pte_present(pte) || (!pte_write(pte) && !pte_dirty(pte)))
+		return;
+	if (!pfn_valid(pte_pfn(pte)))
+		return;
+	folio = page_folio(pfn_to_page(pte_pfn(pte)));
+	if (folio->mapping != nf->mapping)
+		return;
+	if (pte_dirty(pte))
+		folio_mark_dirty(folio);
+	set_pte_at(mm, addr, ptep, pte_wrprotect(pte_mkclean(pte)));
+	nf->cleaned++;
+}
+
+/* Every shared mapping of the file in @mm; under its mmap_lock. */
+static void mkc_noflush_walk(struct mm_struct *mm, struct mkc_noflush *nf)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (!vma->vm_file || vma->vm_file->f_mapping != nf->mapping ||
+		    !(vma->vm_flags & VM_SHARED))
+			continue;
+		mmt_walk_ptes(mm, vma->vm_start, vma->vm_end, mkc_noflush_pte,
+			      nf, NULL);
+	}
+}
+
+static void mkc_noflush(struct mmt_worker *w, struct mmt_target *t)
+{
+	struct mmt_engine *e = w->e;
+	struct mkc_noflush nf = { .mapping = t->file->f_mapping };
+	struct mm_struct *mm = t->mm;
+	int ret;
+
+	if (!mmget_not_zero(mm)) {
+		mmt_target_mark_dead(t);
+		return;
+	}
+	mmap_read_lock(mm);
+	mkc_noflush_walk(mm, &nf);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	atomic64_add(nf.cleaned, &e->counters[MKC_C_NOFLUSH_PTES]);
+	ret = filemap_write_and_wait_range(nf.mapping, 0, LLONG_MAX);
+	if (ret)
+		atomic64_inc(&e->errors);
+	mmt_engine_count(e, MKC_C_NOFLUSH);
+}
+
+static void mkc_step(struct mmt_worker *w)
+{
+	struct mmt_target *t = mmt_target_next(MMT_TARGET_FILE, &w->cursor);
+	struct address_space *mapping;
+	pgoff_t index, nr;
+	unsigned long op;
+
+	if (!t) {
+		mmt_engine_idle(w);
+		return;
+	}
+	op = mmt_engine_pick_op(w);
+	if (op == BIT(MKC_OP_NOFLUSH)) {
+		mkc_noflush(w, t);
+		goto out;
+	}
+	mapping = t->file->f_mapping;
+	nr = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE);
+	nr = min_t(pgoff_t, nr, MKC_MAX_PAGES_PER_STEP);
+	for (index = 0; index < nr && !kthread_should_stop(); index++) {
+		mkc_page(w, mapping, index, op);
+		op = mmt_engine_pick_op(w);
+		if (op == BIT(MKC_OP_NOFLUSH))
+			op = BIT(MKC_OP_MKCLEAN);
+		cond_resched();
+	}
+out:
+	mmt_engine_count(w->e, MKC_C_PASSES);
+	mmt_target_put(t);
+}
+
+struct mmt_engine mmt_mkclean_engine = {
+	.name = "mkclean",
+	.op_names = mkc_op_names,
+	.nr_ops = MKC_NR_OPS,
+	.ops_avail = BIT(MKC_OP_MKCLEAN) | BIT(MKC_OP_CLEAR_DIRTY) |
+		     BIT(MKC_OP_WRITEBACK),
+	.ops_default = BIT(MKC_OP_MKCLEAN) | BIT(MKC_OP_CLEAR_DIRTY) |
+		       BIT(MKC_OP_WRITEBACK),
+	.unavail_why = "noflush needs broken=mkclean_noflush",
+	.counter_names = mkc_counter_names,
+	.nr_counters = MKC_NR_COUNTERS,
+	.max_threads = MMT_MAX_THREADS,
+	.nthreads = 1,
+	.step = mkc_step,
+};
+
+/* The broken mode makes noflush available and the default. */
+void mmt_mkclean_engine_setup(void)
+{
+	if (mmt_broken_mode() == MMT_BROKEN_MKCLEAN_NOFLUSH) {
+		mmt_mkclean_engine.ops_avail |= BIT(MKC_OP_NOFLUSH);
+		mmt_mkclean_engine.ops_default = BIT(MKC_OP_NOFLUSH);
+	}
+}

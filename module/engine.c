@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine frame shared by every race engine, in the style of
+ * rcutorture: kernel threads that loop on one unit of work until told to
+ * stop, knobs that can only change while the engine is stopped, counters,
+ * and one verdict line when the engine stops.
+ *
+ * Files in /sys/kernel/debug/mmtorture/<engine>/:
+ *   enable       0 or 1 (idempotent); 1 starts the threads, 0 stops them
+ *   threads      1..max threads (engines that run threads)
+ *   interval_us  pause between two units of work, 0..1000000
+ *   ops          comma-separated operation names, or "all"
+ *   stats        counters by kind, errors, invariant violations
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "mmtorture.h"
+
+#define MMT_MAX_INTERVAL_US 1000000U
+#define MMT_VERDICT_LEN 768
+
+u32 mmt_rand(struct mmt_worker *w, u32 below)
+{
+	if (!below)
+		return 0;
+	return prandom_u32_state(&w->rnd) % below;
+}
+
+void mmt_engine_count(struct mmt_engine *e, unsigned int counter)
+{
+	if (counter < e->nr_counters)
+		atomic64_inc(&e->counters[counter]);
+}
+
+/* Nothing to do (no target): sleep a little, wake early on stop. */
+void mmt_engine_idle(struct mmt_worker *w)
+{
+	atomic64_inc(&w->e->idle);
+	schedule_timeout_interruptible(msecs_to_jiffies(10));
+}
+
+/* A random op among the selected ones, as a single bit. */
+unsigned long mmt_engine_pick_op(struct mmt_worker *w)
+{
+	unsigned long ops = READ_ONCE(w->e->ops);
+	unsigned int n = hweight_long(ops), k, bit;
+
+	if (!n)
+		return 0;
+	k = mmt_rand(w, n);
+	for_each_set_bit(bit, &ops, BITS_PER_LONG) {
+		if (!k--)
+			return BIT(bit);
+	}
+	return 0;
+}
+
+const char *mmt_engine_state(struct mmt_engine *e)
+{
+	return READ_ONCE(e->enabled) ? "on" : "off";
+}
+
+static int mmt_engine_thread(void *arg)
+{
+	struct mmt_worker *w = arg;
+	struct mmt_engine *e = w->e;
+
+	while (!kthread_should_stop()) {
+		unsigned int us = READ_ONCE(e->interval_us);
+
+		e->step(w);
+		if (us)
+			usleep_range(us, us + us / 4 + 1);
+		else
+			cond_resched();
+	}
+	return 0;
+}
+
+static int mmt_ops_format(struct mmt_engine *e, unsigned long ops, char *buf,
+			  size_t len)
+{
+	unsigned int bit;
+	int n = 0;
+
+	buf[0] = '\0';
+	for_each_set_bit(bit, &ops, e->nr_ops)
+		n += scnprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			       e->op_names[bit]);
+	if (!n)
+		n = scnprintf(buf, len, "none");
+	return n;
+}
+
+static void mmt_engine_verdict(struct mmt_engine *e)
+{
+	char *buf = kmalloc(MMT_VERDICT_LEN, GFP_KERNEL);
+	s64 viol = atomic64_read(&e->violations);
+	unsigned int i;
+	int n;
+
+	if (!buf)
+		return;
+	n = scnprintf(buf, MMT_VERDICT_LEN, "threads=%u interval_us=%u ops=",
+		      e->max_threads ? e->nthreads : 0, e->interval_us);
+	n += mmt_ops_format(e, e->ops, buf + n, MMT_VERDICT_LEN - n);
+	n += scnprintf(buf + n, MMT_VERDICT_LEN - n, " run_ms=%llu",
+		       div_u64(e->ran_ns, NSEC_PER_MSEC));
+	for (i = 0; i < e->nr_counters; i++)
+		n += scnprintf(buf + n, MMT_VERDICT_LEN - n, " %s=%lld",
+			       e->counter_names[i],
+			       atomic64_read(&e->counters[i]));
+	scnprintf(buf + n, MMT_VERDICT_LEN - n, " errors=%lld violations=%lld",
+		  atomic64_read(&e->errors), viol);
+	pr_info("%s: verdict %s: broken=%s %s\n", e->name,
+		viol ? "INVARIANT-VIOLATED" : "clean", mmt_broken_mode_name(),
+		buf);
+	kfree(buf);
+}
+
+static void mmt_engine_stop_locked(struct mmt_engine *e)
+{
+	unsigned int i;
+
+	if (!e->enabled)
+		return;
+	for (i = 0; i < MMT_MAX_THREADS; i++) {
+		if (e->threads[i])
+			kthread_stop(e->threads[i]);
+		e->threads[i] = NULL;
+		kfree(e->workers[i]);
+		e->workers[i] = NULL;
+	}
+	if (e->stop)
+		e->stop(e);
+	e->ran_ns += ktime_get_ns() - e->started_ns;
+	WRITE_ONCE(e->enabled, false);
+	mmt_engine_verdict(e);
+}
+
+static int mmt_engine_start_locked(struct mmt_engine *e)
+{
+	unsigned int i;
+	int ret;
+
+	if (e->enabled)
+		return 0;
+	if (e->nr_ops && !e->ops)
+		return -EINVAL;
+	if (e->start) {
+		ret = e->start(e);
+		if (ret)
+			return ret;
+	}
+	e->started_ns = ktime_get_ns();
+	WRITE_ONCE(e->enabled, true);
+	for (i = 0; e->max_threads && i < e->nthreads; i++) {
+		struct mmt_worker *w = kzalloc(sizeof(*w), GFP_KERNEL);
+		struct task_struct *t;
+
+		if (!w) {
+			ret = -ENOMEM;
+			goto err_stop;
+		}
+		w->e = e;
+		w->idx = i;
+		prandom_seed_state(&w->rnd, mmt_seed_get() + i * 7919 + 1);
+		t = kthread_run(mmt_engine_thread, w, "mmt_%s/%u", e->name, i);
+		if (IS_ERR(t)) {
+			kfree(w);
+			ret = PTR_ERR(t);
+			goto err_stop;
+		}
+		e->workers[i] = w;
+		e->threads[i] = t;
+	}
+	pr_info("%s: started\n", e->name);
+	return 0;
+
+err_stop:
+	mmt_engine_stop_locked(e);
+	return ret;
+}
+
+static ssize_t enable_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+	char tmp[4];
+	int len = scnprintf(tmp, sizeof(tmp), "%d\n", READ_ONCE(e->enabled));
+
+	return simple_read_from_buffer(buf, count, ppos, tmp, len);
+}
+
+static ssize_t enable_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+	unsigned int val;
+	bool on;
+	int ret;
+
+	if (*ppos)
+		return -EINVAL;
+	/* Strictly "0" or "1": kstrtobool() would take "1junk". */
+	ret = kstrtouint_from_user(buf, count, 10, &val);
+	if (ret)
+		return ret;
+	if (val > 1)
+		return -EINVAL;
+	on = val;
+	mutex_lock(&e->lock);
+	if (on)
+		ret = mmt_engine_start_locked(e);
+	else
+		mmt_engine_stop_locked(e);
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations enable_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = enable_read,
+	.write = enable_write,
+	.llseek = default_llseek,
+};
+
+/* A u32 knob of the engine, changed only while the engine is stopped. */
+static ssize_t mmt_knob_write(struct mmt_engine *e, unsigned int *knob,
+			      unsigned int min, unsigned int max,
+			      const char __user *buf, size_t count)
+{
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, count, 10, &val);
+	if (ret)
+		return ret;
+	if (val < min || val > max)
+		return -EINVAL;
+	mutex_lock(&e->lock);
+	if (e->enabled)
+		ret = -EBUSY;
+	else
+		*knob = val;
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t mmt_u32_read(unsigned int val, char __user *buf, size_t count,
+			    loff_t *ppos)
+{
+	char tmp[16];
+	int len = scnprintf(tmp, sizeof(tmp), "%u\n", val);
+
+	return simple_read_from_buffer(buf, count, ppos, tmp, len);
+}
+
+static ssize_t threads_read(struct file *file, char __user *buf, size_t count,
+			    loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+
+	return mmt_u32_read(READ_ONCE(e->nthreads), buf, count, ppos);
+}
+
+static ssize_t threads_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+
+	if (*ppos)
+		return -EINVAL;
+	return mmt_knob_write(e, &e->nthreads, 1, e->max_threads, buf, count);
+}
+
+static const struct file_operations threads_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = threads_read,
+	.write = threads_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t interval_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+
+	return mmt_u32_read(READ_ONCE(e->interval_us), buf, count, ppos);
+}
+
+static ssize_t interval_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+
+	if (*ppos)
+		return -EINVAL;
+	return mmt_knob_write(e, &e->interval_us, 0, MMT_MAX_INTERVAL_US, buf,
+			      count);
+}
+
+static const struct file_operations interval_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = interval_read,
+	.write = interval_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t ops_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+	char tmp[256];
+	int len;
+
+	mutex_lock(&e->lock);
+	len = mmt_ops_format(e, e->ops, tmp, sizeof(tmp) - 1);
+	mutex_unlock(&e->lock);
+	tmp[len++] = '\n';
+	return simple_read_from_buffer(buf, count, ppos, tmp, len);
+}
+
+/* "a,b,c" or "all": every name must be known and usable here. */
+static int mmt_ops_parse(struct mmt_engine *e, char *s, unsigned long *out)
+{
+	unsigned long ops = 0;
+	char *tok;
+	int i;
+
+	s = strim(s);
+	if (!strcmp(s, "all")) {
+		*out = e->ops_avail;
+		return e->ops_avail ? 0 : -EOPNOTSUPP;
+	}
+	while ((tok = strsep(&s, ", ")) != NULL) {
+		if (!*tok)
+			continue;
+		i = match_string(e->op_names, e->nr_ops, tok);
+		if (i < 0)
+			return -EINVAL;
+		if (!(e->ops_avail & BIT(i)))
+			return -EOPNOTSUPP;
+		ops |= BIT(i);
+	}
+	if (!ops)
+		return -EINVAL;
+	*out = ops;
+	return 0;
+}
+
+static ssize_t ops_write(struct file *file, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+	unsigned long ops;
+	char *s;
+	int ret;
+
+	if (*ppos || !count || count > 255)
+		return -EINVAL;
+	s = memdup_user_nul(buf, count);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = mmt_ops_parse(e, s, &ops);
+	kfree(s);
+	if (ret)
+		return ret;
+	mutex_lock(&e->lock);
+	if (e->enabled)
+		ret = -EBUSY;
+	else
+		e->ops = ops;
+	mutex_unlock(&e->lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations ops_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = ops_read,
+	.write = ops_write,
+	.llseek = default_llseek,
+};
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct mmt_engine *e = m->private;
+	char tmp[256];
+	unsigned int i;
+	u64 ran;
+
+	mutex_lock(&e->lock);
+	ran = e->ran_ns;
+	if (e->enabled)
+		ran += ktime_get_ns() - e->started_ns;
+	seq_printf(m, "engine: %s\n", e->name);
+	seq_printf(m, "enabled: %d\n", e->enabled);
+	if (e->max_threads)
+		seq_printf(m, "threads: %u\n", e->nthreads);
+	if (e->max_threads)
+		seq_printf(m, "interval_us: %u\n", e->interval_us);
+	if (e->nr_ops) {
+		mmt_ops_format(e, e->ops, tmp, sizeof(tmp));
+		seq_printf(m, "ops: %s\n", tmp);
+		mmt_ops_format(e, e->ops_avail, tmp, sizeof(tmp));
+		seq_printf(m, "ops_available: %s\n", tmp);
+	}
+	if (e->nr_ops && e->ops_avail != GENMASK(e->nr_ops - 1, 0)) {
+		mmt_ops_format(e, GENMASK(e->nr_ops - 1, 0) & ~e->ops_avail,
+			       tmp, sizeof(tmp));
+		seq_printf(m, "ops_unavailable: %s (%s)\n", tmp,
+			   e->unavail_why ? e->unavail_why : "not on this kernel");
+	}
+	seq_printf(m, "run_ms: %llu\n", div_u64(ran, NSEC_PER_MSEC));
+	for (i = 0; i < e->nr_counters; i++)
+		seq_printf(m, "%s: %lld\n", e->counter_names[i],
+			   atomic64_read(&e->counters[i]));
+	seq_printf(m, "idle: %lld\n", atomic64_read(&e->idle));
+	seq_printf(m, "errors: %lld\n", atomic64_read(&e->errors));
+	seq_printf(m, "violations: %lld\n", atomic64_read(&e->violations));
+	if (e->show_extra)
+		e->show_extra(e, m);
+	mutex_unlock(&e->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+int mmt_engine_register(struct mmt_engine *e, struct dentry *root)
+{
+	int ret;
+
+	mutex_init(&e->lock);
+	e->ops = e->ops_default & e->ops_avail;
+	if (!e->nthreads)
+		e->nthreads = 1;
+	e->dir = debugfs_create_dir(e->name, root);
+	if (IS_ERR(e->dir))
+		return PTR_ERR(e->dir);
+	debugfs_create_file("enable", 0600, e->dir, e, &enable_fops);
+	if (e->max_threads)
+		debugfs_create_file("threads", 0600, e->dir, e, &threads_fops);
+	if (e->max_threads)
+		debugfs_create_file("interval_us", 0600, e->dir, e,
+				    &interval_fops);
+	if (e->nr_ops)
+		debugfs_create_file("ops", 0600, e->dir, e, &ops_fops);
+	debugfs_create_file("stats", 0400, e->dir, e, &stats_fops);
+	if (e->create_files) {
+		ret = e->create_files(e, e->dir);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Called after the debugfs files are gone: no writer can race us. */
+void mmt_engine_unregister(struct mmt_engine *e)
+{
+	if (!e->dir)
+		return;
+	mutex_lock(&e->lock);
+	mmt_engine_stop_locked(e);
+	mutex_unlock(&e->lock);
+}

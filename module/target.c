@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opt-in targets. The module touches only memory that a process offered:
+ *
+ *   echo "arena START LEN" > targets   a page-aligned range of the writer's
+ *                                      own address space, fully mapped
+ *   echo "file FD" > targets           a regular file the writer has open,
+ *                                      resolved in the writer's context
+ *   echo "release ID" > targets        drop one of the writer's targets
+ *   echo "release all" > targets       drop all of the writer's targets
+ *   cat targets                        one line per live target
+ *
+ * A target keeps the owner's mm_struct allocated (mmgrab), never its
+ * address space: engines take mmget_not_zero() for each operation, so the
+ * owner can always exit. A janitor drops every target whose mm has no
+ * users left (the process exited or exec()ed) within 100 ms.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "mmtorture.h"
+
+/* Largest arena accepted, a sanity bound. */
+#define MMT_ARENA_MAX SZ_1G
+#define MMT_JANITOR_MS 100
+
+static LIST_HEAD(mmt_targets);
+static DEFINE_MUTEX(mmt_targets_lock);
+static unsigned int mmt_nr_targets;
+static u32 mmt_next_id = 1;
+/* Owner mms, compared by address only (never dereferenced) by probes. */
+static struct mm_struct *mmt_target_mms[MMT_MAX_TARGETS];
+
+static void mmt_janitor_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mmt_janitor, mmt_janitor_fn);
+
+static void mmt_target_free(struct kref *ref)
+{
+	struct mmt_target *t = container_of(ref, struct mmt_target, ref);
+
+	if (t->file)
+		fput(t->file);
+	mmdrop(t->mm);
+	kfree(t);
+}
+
+void mmt_target_put(struct mmt_target *t)
+{
+	kref_put(&t->ref, mmt_target_free);
+}
+
+void mmt_target_mark_dead(struct mmt_target *t)
+{
+	WRITE_ONCE(t->dead, true);
+}
+
+bool mmt_target_mm(const struct mm_struct *mm)
+{
+	unsigned int i;
+
+	if (!mm)
+		return false;
+	for (i = 0; i < MMT_MAX_TARGETS; i++)
+		if (READ_ONCE(mmt_target_mms[i]) == mm)
+			return true;
+	return false;
+}
+
+unsigned int mmt_target_count(void)
+{
+	return READ_ONCE(mmt_nr_targets);
+}
+
+static void mmt_mms_rebuild_locked(void)
+{
+	struct mmt_target *t;
+	unsigned int i = 0;
+
+	list_for_each_entry(t, &mmt_targets, node)
+		if (i < MMT_MAX_TARGETS)
+			WRITE_ONCE(mmt_target_mms[i++], t->mm);
+	for (; i < MMT_MAX_TARGETS; i++)
+		WRITE_ONCE(mmt_target_mms[i], NULL);
+}
+
+static void mmt_target_unlink_locked(struct mmt_target *t)
+{
+	list_del(&t->node);
+	mmt_nr_targets--;
+	mmt_mms_rebuild_locked();
+	mmt_target_put(t);
+}
+
+/*
+ * The next live target of @type after id *@cursor (round robin), with a
+ * reference the caller drops with mmt_target_put(); NULL if none.
+ */
+struct mmt_target *mmt_target_next(enum mmt_target_type type, u32 *cursor)
+{
+	struct mmt_target *t, *first = NULL, *found = NULL;
+
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry(t, &mmt_targets, node) {
+		if (t->type != type || READ_ONCE(t->dead))
+			continue;
+		if (!first)
+			first = t;
+		if (t->id > *cursor) {
+			found = t;
+			break;
+		}
+	}
+	if (!found)
+		found = first;
+	if (found) {
+		kref_get(&found->ref);
+		*cursor = found->id;
+	}
+	mutex_unlock(&mmt_targets_lock);
+	return found;
+}
+
+static void mmt_janitor_fn(struct work_struct *work)
+{
+	struct mmt_target *t, *tmp;
+
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry_safe(t, tmp, &mmt_targets, node) {
+		if (atomic_read(&t->mm->mm_users) == 0 || READ_ONCE(t->dead)) {
+			pr_debug("target %u (pid %d) dropped: its address space is gone\n",
+				 t->id, t->tgid);
+			mmt_target_unlink_locked(t);
+		}
+	}
+	mutex_unlock(&mmt_targets_lock);
+	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
+}
+
+/* The whole of [start, start + len) is covered by usable VMAs. */
+static int mmt_arena_check(struct mm_struct *mm, unsigned long start,
+			   unsigned long len)
+{
+	unsigned long addr = start, end = start + len;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr) {
+			ret = -ENOENT;
+			break;
+		}
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP |
+				     VM_HUGETLB)) {
+			ret = -EINVAL;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static struct mmt_target *mmt_target_alloc(enum mmt_target_type type)
+{
+	struct mmt_target *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	kref_init(&t->ref);
+	t->type = type;
+	t->mm = current->mm;
+	mmgrab(t->mm);
+	t->tgid = task_tgid_nr(current);
+	get_task_comm(t->comm, current);
+	return t;
+}
+
+static int mmt_target_add(struct mmt_target *t)
+{
+	struct mmt_target *old, *tmp;
+	int ret = 0;
+
+	mutex_lock(&mmt_targets_lock);
+	/* Make room from targets whose owners are gone already. */
+	if (mmt_nr_targets >= MMT_MAX_TARGETS)
+		list_for_each_entry_safe(old, tmp, &mmt_targets, node)
+			if (atomic_read(&old->mm->mm_users) == 0)
+				mmt_target_unlink_locked(old);
+	if (mmt_nr_targets >= MMT_MAX_TARGETS) {
+		ret = -ENOSPC;
+	} else {
+		t->id = mmt_next_id++;
+		list_add_tail(&t->node, &mmt_targets);
+		mmt_nr_targets++;
+		mmt_mms_rebuild_locked();
+	}
+	mutex_unlock(&mmt_targets_lock);
+	if (ret)
+		mmt_target_put(t);
+	return ret;
+}
+
+static int mmt_register_arena(char *args)
+{
+	unsigned long start, len;
+	struct mmt_target *t;
+	char extra;
+	int ret;
+
+	if (sscanf(args, "%lx %lx %c", &start, &len, &extra) != 2)
+		return -EINVAL;
+	if (!len || len > MMT_ARENA_MAX || !PAGE_ALIGNED(start) ||
+	    !PAGE_ALIGNED(len) || start + len < start ||
+	    start + len > TASK_SIZE)
+		return -EINVAL;
+	ret = mmt_arena_check(current->mm, start, len);
+	if (ret)
+		return ret;
+	t = mmt_target_alloc(MMT_TARGET_ARENA);
+	if (!t)
+		return -ENOMEM;
+	t->start = start;
+	t->len = len;
+	return mmt_target_add(t);
+}
+
+static int mmt_register_file(char *args)
+{
+	struct mmt_target *t;
+	struct file *file;
+	unsigned int fd;
+	char extra;
+
+	if (sscanf(args, "%u %c", &fd, &extra) != 1)
+		return -EINVAL;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	if (!S_ISREG(file_inode(file)->i_mode) || !file->f_mapping ||
+	    !file->f_mapping->a_ops) {
+		fput(file);
+		return -EINVAL;
+	}
+	t = mmt_target_alloc(MMT_TARGET_FILE);
+	if (!t) {
+		fput(file);
+		return -ENOMEM;
+	}
+	t->file = file;
+	return mmt_target_add(t);
+}
+
+/* "release ID" or "release all": only the writer's own targets. */
+static int mmt_release(char *args)
+{
+	struct mmt_target *t, *tmp;
+	bool all = false;
+	int ret = -ENOENT;
+	u32 id = 0;
+	char extra;
+
+	args = strim(args);
+	if (!strcmp(args, "all"))
+		all = true;
+	else if (sscanf(args, "%u %c", &id, &extra) != 1 || !id)
+		return -EINVAL;
+
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry_safe(t, tmp, &mmt_targets, node) {
+		if (t->mm != current->mm || (!all && t->id != id))
+			continue;
+		mmt_target_unlink_locked(t);
+		ret = 0;
+	}
+	mutex_unlock(&mmt_targets_lock);
+	return all ? 0 : ret;
+}
+
+static ssize_t targets_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	char *s, *cmd, *args;
+	int ret;
+
+	if (*ppos || !count || count > 128)
+		return -EINVAL;
+	if (!current->mm || (current->flags & PF_KTHREAD))
+		return -EINVAL;
+	s = memdup_user_nul(buf, count);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	args = strim(s);
+	cmd = strsep(&args, " ");
+	if (!args)
+		ret = -EINVAL;
+	else if (!strcmp(cmd, "arena"))
+		ret = mmt_register_arena(args);
+	else if (!strcmp(cmd, "file"))
+		ret = mmt_register_file(args);
+	else if (!strcmp(cmd, "release"))
+		ret = mmt_release(args);
+	else
+		ret = -EINVAL;
+	kfree(s);
+	return ret ? ret : count;
+}
+
+static int targets_show(struct seq_file *m, void *v)
+{
+	struct mmt_target *t;
+
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry(t, &mmt_targets, node) {
+		seq_printf(m, "id=%u pid=%d comm=%s", t->id, t->tgid, t->comm);
+		if (t->type == MMT_TARGET_ARENA) {
+			seq_printf(m, " type=arena start=0x%lx len=0x%lx",
+				   t->start, t->len);
+		} else {
+			struct inode *inode = file_inode(t->file);
+
+			seq_printf(m, " type=file dev=%u:%u ino=%lu size=%lld",
+				   MAJOR(inode->i_sb->s_dev),
+				   MINOR(inode->i_sb->s_dev), inode->i_ino,
+				   i_size_read(inode));
+		}
+		seq_printf(m, " live=%d\n",
+			   atomic_read(&t->mm->mm_users) > 0 && !t->dead);
+	}
+	mutex_unlock(&mmt_targets_lock);
+	return 0;
+}
+
+static int targets_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, targets_show, inode->i_private);
+}
+
+static const struct file_operations targets_fops = {
+	.owner = THIS_MODULE,
+	.open = targets_open,
+	.read = seq_read,
+	.write = targets_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+int mmt_targets_init(struct dentry *root)
+{
+	debugfs_create_file("targets", 0600, root, NULL, &targets_fops);
+	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
+	return 0;
+}
+
+/* After every engine stopped: nobody else holds a target any more. */
+void mmt_targets_exit(void)
+{
+	struct mmt_target *t, *tmp;
+
+	cancel_delayed_work_sync(&mmt_janitor);
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry_safe(t, tmp, &mmt_targets, node)
+		mmt_target_unlink_locked(t);
+	mutex_unlock(&mmt_targets_lock);
+}

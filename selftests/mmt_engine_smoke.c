@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmt_engine_smoke - the engines' contract: targets register, list,
+ * release and vanish with their process; bad input to every knob is
+ * refused without side effects; each engine's counters advance against a
+ * target that faults on its arena the whole time, with no invariant
+ * violation; all engines together; everything stops.
+ *
+ *   mmt_engine_smoke [--duration S] [--seed N] [--dir DIR] [--fuzz N]
+ * Exit: 0 pass, 1 fail, 4 skip.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmt_util.h"
+
+#define PAGE 4096UL
+#define ARENA_PAGES 64
+
+static unsigned int duration = 4, fuzz = 2000;
+static unsigned long long seed = 1;
+static const char *dir = "/mnt/scratch";
+static int ntest, nfail;
+static char *arena;
+static atomic_int stop;
+static atomic_ullong touches, segvs, misplaced;
+static __thread sigjmp_buf segv_jmp;
+static __thread volatile int in_touch;
+
+static void result(int ok, const char *name, const char *why)
+{
+	ntest++;
+	if (!ok)
+		nfail++;
+	printf("%s %d %s%s%s\n", ok ? "ok" : "not ok", ntest, name,
+	       why ? " # " : "", why ? why : "");
+	fflush(stdout);
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	if (in_touch)
+		siglongjmp(segv_jmp, 1);
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+}
+
+/* Faults on the arena while the engines change it under our feet. */
+static void *toucher(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg;
+	volatile unsigned int rnd = id * 2654435761u + (unsigned int)seed;
+
+	while (!atomic_load(&stop)) {
+		unsigned long pg, word;
+		volatile uint64_t *p;
+		uint64_t v;
+
+		rnd = rnd * 1103515245u + 12345u;
+		pg = (rnd >> 8) % ARENA_PAGES;
+		word = (rnd >> 20) % 8;
+		p = (volatile uint64_t *)(arena + pg * PAGE) + word;
+		in_touch = 1;
+		if (sigsetjmp(segv_jmp, 1)) {
+			in_touch = 0;
+			atomic_fetch_add(&segvs, 1);
+			continue;
+		}
+		v = *p;
+		/* Zero (fresh memory) or a stamp naming this very address. */
+		if (v && (v >> 16) != ((pg << 3) | word))
+			atomic_fetch_add(&misplaced, 1);
+		*p = ((uint64_t)((pg << 3) | word) << 16) | id;
+		in_touch = 0;
+		atomic_fetch_add(&touches, 1);
+	}
+	return NULL;
+}
+
+static long stat_of(const char *engine, const char *key)
+{
+	char file[64], buf[8192];
+	const char *v;
+
+	snprintf(file, sizeof(file), "%s/stats", engine);
+	if (mmt_read(file, buf, sizeof(buf)) < 0)
+		return -1;
+	v = mmt_status_line(buf, key);
+	return v ? strtol(v, NULL, 10) : -1;
+}
+
+static void dump_stats(const char *engine)
+{
+	char file[64], buf[8192], *line, *save;
+
+	snprintf(file, sizeof(file), "%s/stats", engine);
+	if (mmt_read(file, buf, sizeof(buf)) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("# %s: %s\n", engine, line);
+}
+
+static int set(const char *engine, const char *knob, const char *val)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s/%s", engine, knob);
+	return mmt_write(file, val);
+}
+
+static int count_targets(pid_t pid)
+{
+	char buf[8192], key[32], *p = buf;
+	int n = 0;
+
+	if (mmt_read("targets", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(key, sizeof(key), " pid=%d ", pid);
+	while ((p = strstr(p, key))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static void test_targets(int fd)
+{
+	char cmd[128];
+	pid_t child;
+	int ok, st;
+
+	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)arena,
+		 ARENA_PAGES * PAGE);
+	ok = !mmt_write("targets", cmd);
+	snprintf(cmd, sizeof(cmd), "file %d", fd);
+	ok = ok && !mmt_write("targets", cmd);
+	ok = ok && count_targets(getpid()) == 2;
+	ok = ok && !mmt_write("targets", "release all");
+	ok = ok && count_targets(getpid()) == 0;
+	result(ok, "targets_register_list_release", NULL);
+
+	child = fork();
+	if (child == 0) {
+		snprintf(cmd, sizeof(cmd), "arena %lx %lx",
+			 (unsigned long)arena, PAGE);
+		_exit(mmt_write("targets", cmd) ? 1 : 0);
+	}
+	waitpid(child, &st, 0);
+	usleep(400000);
+	result(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	       count_targets(child) == 0, "targets_dropped_at_exit", NULL);
+}
+
+/* Every write here must fail and change nothing. */
+static const char * const bad_targets[] = {
+	"", "arena", "arena 0 0", "arena 1000 1000", "arena 0 1000",
+	"arena ffffffffffff000 2000", "arena 1000", "file", "file -1",
+	"file 9999", "file 0 0", "file x", "release", "release 0",
+	"release 99999", "release x", "bogus 1", "arena 1000 1000 1000",
+};
+static const char * const bad_numbers[] = {
+	"", "-1", "x", "1x", "99999999999999999999", "0x", " ", "1 2",
+	"y", "on", "1junk",
+};
+static const char * const bad_ops[] = {
+	"", ",", "bogus", "munmap,bogus", "noflush", "mprotect", "mremap",
+	"all,all",
+};
+static const char * const bad_sites[] = {
+	"", "add", "add no_such_symbol_xyz 10", "add tlb_finish_mmu",
+	"add tlb_finish_mmu 0", "add tlb_finish_mmu 99999",
+	"add tlb_finish_mmu 10 0", "add tlb_finish_mmu 10 101",
+	"add tlb_finish_mmu 10 50 5 x", "add bad$name 10", "del nothing",
+	"del", "bogus", "clear now", "add tlb_finish_mmu+x 10",
+};
+
+static int snapshot(char *buf, size_t len)
+{
+	static const char * const files[] = {
+		"targets", "mkclean/stats", "vma/stats", "lazytlb/stats",
+		"tlbdelay/stats", "seed",
+	};
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		r = mmt_read(files[i], buf + n, len - n);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	/* Counters like "idle" move while nothing runs; keep knob lines. */
+	return 0;
+}
+
+static void keep_knobs(char *s)
+{
+	char out[32768], *line, *save;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "enabled:", 8) || !strncmp(line, "threads:", 8) ||
+		    !strncmp(line, "ops:", 4) || !strncmp(line, "interval_us:", 12) ||
+		    !strncmp(line, "site:", 5) || !strncmp(line, "id=", 3) ||
+		    (line[0] >= '0' && line[0] <= '9'))
+			n += snprintf(out + n, sizeof(out) - n, "%s\n", line);
+	}
+	strcpy(s, out);
+}
+
+static void print_prefixed(char *s)
+{
+	char *line, *save;
+
+	for (line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("#   %s\n", line);
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((*s < '0' || *s > '9') && *s != '\n' && *s != ' ')
+			return 0;
+	return 1;
+}
+
+static void test_bad_input(void)
+{
+	static const char * const engines[] = {
+		"mkclean", "vma", "lazytlb", "tlbdelay",
+	};
+	static char before[32768], after[32768];
+	unsigned int rnd = (unsigned int)seed * 7 + 3, i, e, k;
+	int accepted = 0;
+	char junk[48], file[64];
+	size_t n;
+
+	if (snapshot(before, sizeof(before)) < 0) {
+		result(0, "bad_input_refused", "cannot read state");
+		return;
+	}
+	keep_knobs(before);
+	for (i = 0; i < sizeof(bad_targets) / sizeof(bad_targets[0]); i++)
+		if (!mmt_write("targets", bad_targets[i])) {
+			printf("# accepted: targets <- '%s'\n", bad_targets[i]);
+			accepted++;
+		}
+	for (e = 0; e < 4; e++) {
+		for (i = 0; i < sizeof(bad_numbers) / sizeof(bad_numbers[0]); i++) {
+			if (e < 3 && !set(engines[e], "threads", bad_numbers[i]))
+				accepted++;
+			if (e < 3 && !set(engines[e], "interval_us", bad_numbers[i]))
+				accepted++;
+			if (!set(engines[e], "enable", bad_numbers[i]))
+				accepted++;
+		}
+		if (!set(engines[e], "enable", "2"))
+			accepted++;
+		if (e < 3) {
+			if (!set(engines[e], "threads", "0") ||
+			    !set(engines[e], "threads", "9") ||
+			    !set(engines[e], "interval_us", "1000001"))
+				accepted++;
+			for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++)
+				if (!set(engines[e], "ops", bad_ops[i]) &&
+				    !(e == 2 && !strcmp(bad_ops[i], "all,all"))) {
+					printf("# accepted: %s/ops <- '%s'\n",
+					       engines[e], bad_ops[i]);
+					accepted++;
+				}
+		}
+	}
+	for (i = 0; i < sizeof(bad_sites) / sizeof(bad_sites[0]); i++)
+		if (!set("tlbdelay", "sites", bad_sites[i])) {
+			printf("# accepted: tlbdelay/sites <- '%s'\n", bad_sites[i]);
+			accepted++;
+		}
+	/* Random junk to every knob. */
+	for (i = 0; i < fuzz; i++) {
+		static const char * const knobs[] = {
+			"targets", "seed", "mkclean/threads", "mkclean/ops",
+			"mkclean/interval_us", "vma/threads", "vma/ops",
+			"vma/interval_us", "lazytlb/threads", "lazytlb/ops",
+			"lazytlb/interval_us", "tlbdelay/sites",
+			"mkclean/enable", "vma/enable", "lazytlb/enable",
+			"tlbdelay/enable",
+		};
+		rnd = rnd * 1103515245u + 12345u;
+		n = 1 + (rnd >> 16) % (sizeof(junk) - 1);
+		for (k = 0; k < n; k++) {
+			rnd = rnd * 1103515245u + 12345u;
+			junk[k] = (char)(1 + (rnd >> 16) % 255);
+		}
+		junk[n] = '\0';
+		k = (rnd >> 8) % (sizeof(knobs) / sizeof(knobs[0]));
+		if (all_digits(junk))
+			continue;
+		snprintf(file, sizeof(file), "%s", knobs[k]);
+		if (!mmt_write(file, junk)) {
+			printf("# accepted junk into %s\n", file);
+			accepted++;
+		}
+	}
+	if (snapshot(after, sizeof(after)) < 0) {
+		result(0, "bad_input_refused", "cannot read state");
+		return;
+	}
+	keep_knobs(after);
+	if (strcmp(before, after)) {
+		printf("# state changed; after:\n");
+		print_prefixed(after);
+	}
+	printf("# metric: bad_inputs_accepted=%d\n", accepted);
+	result(!accepted && !strcmp(before, after), "bad_input_refused", NULL);
+}
+
+static void run_for(unsigned int secs)
+{
+	struct timespec ts = { secs, 0 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_engine(const char *engine, const char *counter_key,
+			const char *also)
+{
+	long before, after, viol;
+	char name[64];
+	int ok;
+
+	snprintf(name, sizeof(name), "engine_%s_advances", engine);
+	before = stat_of(engine, counter_key);
+	ok = !set(engine, "enable", "1") && !set(engine, "enable", "1");
+	if (also)
+		ok = ok && !set(also, "enable", "1");
+	run_for(duration);
+	if (also)
+		set(also, "enable", "0");
+	ok = ok && !set(engine, "enable", "0") && !set(engine, "enable", "0");
+	after = stat_of(engine, counter_key);
+	viol = stat_of(engine, "violations: ");
+	dump_stats(engine);
+	printf("# metric: %s_%.*s=%ld\n", engine,
+	       (int)strlen(counter_key) - 2, counter_key, after - before);
+	printf("# metric: %s_per_s=%.1f\n", engine,
+	       (double)(after - before) / duration);
+	result(ok && after > before && viol == 0, name,
+	       viol ? "invariant violations" : NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "duration", 1, NULL, 'd' }, { "seed", 1, NULL, 's' },
+		{ "dir", 1, NULL, 'D' }, { "fuzz", 1, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	pthread_t tids[2];
+	char path[512], cmd[128];
+	const char *why;
+	struct sigaction sa;
+	int c, fd, i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': duration = strtoul(optarg, NULL, 10); break;
+		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'D': dir = optarg; break;
+		case 'f': fuzz = strtoul(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "usage: %s [--duration S] [--seed N] [--dir DIR] [--fuzz N]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!duration)
+		duration = 1;
+	printf("TAP version 13\n1..9\n");
+	why = mmt_module_missing();
+	if (why) {
+		printf("# SKIP %s\n", why);
+		return 4;
+	}
+	snprintf(path, sizeof(path), "%s/mmt_smoke.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		printf("# SKIP cannot create a file in %s\n", dir);
+		return 4;
+	}
+	unlink(path);
+	if (ftruncate(fd, 64 * PAGE))
+		return 1;
+	arena = mmap(NULL, ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arena == MAP_FAILED)
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_segv;
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+
+	test_targets(fd);
+	test_bad_input();
+
+	/* Targets for the engines, and the owner faulting on its arena. */
+	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)arena,
+		 ARENA_PAGES * PAGE);
+	mmt_write("targets", cmd);
+	snprintf(cmd, sizeof(cmd), "file %d", fd);
+	mmt_write("targets", cmd);
+	{
+		char *fmap = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, fd, 0);
+
+		if (fmap != MAP_FAILED)
+			memset(fmap, 0x5a, 64 * PAGE);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_create(&tids[i], NULL, toucher, (void *)(uintptr_t)i);
+
+	test_engine("mkclean", "passes: ", NULL);
+	test_engine("vma", "op_munmap: ", NULL);
+	test_engine("lazytlb", "op_read: ", NULL);
+	test_engine("tlbdelay", "delays: ", "vma");
+
+	/* Everything at once. */
+	{
+		static const char * const all[] = {
+			"mkclean", "vma", "lazytlb", "tlbdelay",
+		};
+		long viol = 0;
+		int ok = 1;
+
+		for (i = 0; i < 4; i++)
+			ok = ok && !set(all[i], "enable", "1");
+		run_for(duration);
+		for (i = 0; i < 4; i++) {
+			ok = ok && !set(all[i], "enable", "0");
+			viol += stat_of(all[i], "violations: ");
+		}
+		result(ok && !viol, "all_engines_together", NULL);
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(tids[i], NULL);
+	printf("# metric: target_touches=%llu\n", atomic_load(&touches));
+	printf("# metric: target_segvs=%llu\n", atomic_load(&segvs));
+	printf("# metric: target_misplaced=%llu\n", atomic_load(&misplaced));
+	mmt_write("targets", "release all");
+	result(atomic_load(&misplaced) == 0, "target_saw_no_misplaced_data",
+	       NULL);
+	printf("# %d tests, %d failed\n", ntest, nfail);
+	return nfail ? 1 : 0;
+}
