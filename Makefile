@@ -13,7 +13,6 @@
 BUILD ?= $(CURDIR)/build
 GUEST_BIN := $(BUILD)/guest/bin
 HOST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
-GUEST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
 export HOST_CFLAGS
 
 all: tools guest $(if $(KDIR),module)
@@ -28,10 +27,14 @@ $(BUILD)/ksrc.path:
 	@mkdir -p $(BUILD)
 	scripts/fetch-ksrc.sh > $@.tmp && tail -n 1 $@.tmp > $@ && rm -f $@.tmp
 
+# Static programs for the guest, and the kselftest install layout that the
+# kselftest suite runs with the kernel tree's own run_kselftest.sh.
 guest: $(BUILD)/ksrc.path
-	$(MAKE) -C selftests O=$(GUEST_BIN) CFLAGS="$(GUEST_CFLAGS)" \
-		KSFT=$$(cat $(BUILD)/ksrc.path)/tools/testing/selftests
+	$(MAKE) -C selftests OUTPUT=$(GUEST_BIN) KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=
 	$(MAKE) -C workloads O=$(GUEST_BIN)
+	rm -rf $(BUILD)/kselftest
+	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest \
+		OUTPUT=$(BUILD)/kselftest-build KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(
-	gcc make libc6-dev bc kmod libelf-dev pahole perl	# kbuild, checkpatch
+	gcc make libc6-dev bc kmod libelf-dev pahole perl rsync	# kbuild, checkpatch, kselftest
 	qemu-system-x86 busybox-static cpio e2fsprogs		# the VM
 	xz-utils zstd jq					# modules, results
 	fio stress-ng						# workloads

@@ -155,6 +155,10 @@ mkdir -p "$ov/opt/mmtorture/bin"
 cp "$top/scripts/guest-init" "$ov/init"
 cp "$top/scripts/mmtorture-run" "$ov/opt/mmtorture/"
 cp -r "$top/scripts/suites" "$ov/opt/mmtorture/"
+mkdir -p "$ov/opt/mmtorture/scripts"
+cp "$top/scripts/run-kselftest-collection" "$ov/opt/mmtorture/scripts/"
+# The kselftest install layout (make -C selftests install), when built.
+[ -x "$build/kselftest/run_kselftest.sh" ] && cp -r "$build/kselftest" "$ov/opt/mmtorture/"
 find "$build/guest/bin" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ov/opt/mmtorture/bin/" \;
 cp "$kbuild/module/mmtorture.ko" "$ov/opt/mmtorture/"
 # "@carry PROG..." in a suite: host programs (e.g. fio, stress-ng from

@@ -3,12 +3,77 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mmt_util.h"
+
+/*
+ * Run as a kselftest on a test box, a program finds the module not loaded:
+ * it then loads MMT_MODULE, or mmtorture.ko next to the program, before
+ * main() (and before the harness forks its tests), and unloads it at exit.
+ * A module someone else loaded is used as it is and left loaded.
+ */
+static bool loaded_by_us;
+static char load_failure[PATH_MAX + 128];
+
+static void mmt_module_unload(void)
+{
+	if (loaded_by_us && syscall(SYS_delete_module, "mmtorture", O_NONBLOCK))
+		fprintf(stderr, "# cannot unload mmtorture: %s\n", strerror(errno));
+}
+
+static void mmt_module_path(char *buf, size_t len)
+{
+	const char *env = getenv("MMT_MODULE");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		snprintf(buf, len, "mmtorture.ko");
+		return;
+	}
+	exe[n] = '\0';
+	snprintf(buf, len, "%s/mmtorture.ko", dirname(exe));
+}
+
+__attribute__((constructor)) static void mmt_module_autoload(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (geteuid() != 0 || access(MMT_DEBUGFS, F_OK) == 0)
+		return;
+	mmt_module_path(path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(load_failure, sizeof(load_failure),
+			 "mmtorture module not loaded and no %s (build it with KDIR=..., or set MMT_MODULE)",
+			 path);
+		return;
+	}
+	if (syscall(SYS_finit_module, fd, "", 0)) {
+		snprintf(load_failure, sizeof(load_failure),
+			 "mmtorture module not loaded, and loading %s failed: %s",
+			 path, strerror(errno));
+	} else {
+		loaded_by_us = true;
+		atexit(mmt_module_unload);
+	}
+	close(fd);
+}
 
 const char *mmt_module_missing(void)
 {
@@ -19,7 +84,8 @@ const char *mmt_module_missing(void)
 	if (stat("/sys/kernel/debug", &st) != 0)
 		return "no /sys/kernel/debug (debugfs not available)";
 	if (stat(MMT_DEBUGFS, &st) != 0)
-		return "mmtorture module not loaded (no " MMT_DEBUGFS ")";
+		return load_failure[0] ? load_failure :
+			"mmtorture module not loaded (no " MMT_DEBUGFS ")";
 	return NULL;
 }
 

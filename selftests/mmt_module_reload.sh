@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmt_module_reload.sh - load/unload, and rmmod while the engines run
+# against a live target with readers hammering debugfs: rmmod must
+# succeed, the folder must go away, and the kernel must not gain a taint.
+. "$(dirname "$0")/mmt_lib.sh"
+
+require_root
+require_module_file
+CYCLES=${MMT_RELOAD_CYCLES:-3}
+
+was_loaded=0
+if module_loaded; then
+	was_loaded=1
+	rmmod mmtorture || { echo "1..1"; echo "not ok 1 unload the loaded module"; exit $KSFT_FAIL; }
+fi
+taint0=$(cat /proc/sys/kernel/tainted)
+bg=
+
+cleanup() {
+	[ -n "$bg" ] && kill $bg 2>/dev/null
+	wait 2>/dev/null
+	module_loaded && rmmod mmtorture 2>/dev/null
+	[ $was_loaded = 1 ] && insmod "$mmt_module"
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+echo "1..$((CYCLES * 2 + 1))"
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+notok() { n=$((n + 1)); echo "not ok $n $*"; fail=1; }
+
+i=0
+while [ $i -lt "$CYCLES" ]; do
+	i=$((i + 1))
+	if insmod "$mmt_module" && [ -r $MMT_DEBUGFS/status ]; then
+		ok "load $i"
+	else
+		notok "load $i"
+		continue
+	fi
+	bg=
+	"$here/mmt_target_churn" --duration 30 --engines lazytlb,vma \
+		--seed "$MMT_SEED" >/dev/null 2>&1 &
+	bg="$bg $!"
+	( while :; do cat $MMT_DEBUGFS/status $MMT_DEBUGFS/*/stats; done ) \
+		>/dev/null 2>&1 &
+	bg="$bg $!"
+	sleep 2
+	if rmmod mmtorture && ! module_loaded && [ ! -e $MMT_DEBUGFS ]; then
+		ok "rmmod under load $i"
+	else
+		notok "rmmod under load $i"
+	fi
+	kill $bg 2>/dev/null
+	wait 2>/dev/null
+	bg=
+done
+
+taint1=$(cat /proc/sys/kernel/tainted)
+# O (4096) and E (8192) are our module's own.
+new=$(( (taint1 & ~taint0) & ~12288 ))
+if [ "$new" = 0 ]; then
+	ok "no new taint"
+else
+	notok "no new taint # new bits $new"
+fi
+[ $fail = 0 ] && exit $KSFT_PASS
+exit $KSFT_FAIL

@@ -1,0 +1,13 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mmt_racewrite.sh - the racewrite workload as a kselftest: MMT_DURATION seconds
+# (default 5) on MMT_SCRATCH (default a folder next to the tests; use an
+# ext4 folder to test ext4 writeback). Extra arguments, e.g. from
+# KSELFTEST_MMT_RACEWRITE_SH_ARGS, go to racewrite. A lost or stale write
+# fails the test with its evidence: a finding about the kernel under test.
+. "$(dirname "$0")/mmt_lib.sh"
+
+dir=$(scratch_dir)
+echo "# racewrite on $dir ($(stat -f -c %T "$dir" 2>/dev/null || echo unknown)), $MMT_DURATION s, seed $MMT_SEED"
+exec "$here/racewrite" --dir "$dir" --duration "$MMT_DURATION" --seed "$MMT_SEED" "$@"
