@@ -160,6 +160,50 @@ for k in 6.12 6.1; do
 	check "detects_BUG_${k}" bug_caught $k
 done
 
+# --- kselftest target (issue: kselftests) -----------------------------------
+
+# subtests_all_pass N: the kselftest test of the last run has N subtests,
+# all passed.
+subtests_all_pass() {
+	jqtrue "[.tests[] | select(.name | startswith(\"kselftest\")) | .subtests[]] | length == $1 and all(.status == \"pass\")"
+}
+check kselftest_target_in_6.12_guest eval 'run_vm 0 KERNEL=6.12 SUITE=kselftest && subtests_all_pass 6'
+check kselftest_contract_in_6.1_guest eval 'run_vm 0 KERNEL=6.1 SUITE=kselftest-contract && subtests_all_pass 4'
+
+# Standalone on a box where the module cannot be loaded (this host): every
+# module test must skip with its reason; nothing may pass vacuously.
+selftests_standalone_skips() {
+	make -s -C selftests run_tests OUTPUT="$work/st" KSRC="$(cat "$build/ksrc.path")" \
+		KDIR= MMT_MODULE="$work/none.ko" MMT_DURATION=1 MMT_SCRATCH="$work/st-scratch" \
+		>"$work/st.out" 2>&1
+	cat "$work/st.out"
+	local t
+	for t in mmt_debugfs_test mmt_engine_smoke mmt_module_reload.sh mmt_broken_modes.sh; do
+		grep -qE "^ok [0-9]+ selftests: .*: $t # SKIP" "$work/st.out" ||
+			{ echo "$t did not skip"; return 1; }
+	done
+	grep -q "no $work/none.ko" "$work/st.out" || { echo "skip reason missing"; return 1; }
+}
+if [ "$(id -u)" = 0 ] && [ ! -e /sys/kernel/debug/mmtorture ]; then
+	check selftests_standalone_skip_with_reason selftests_standalone_skips
+fi
+
+selftests_install_builds_module() {
+	local kdir61 out=$work/inst
+	kdir61=$(. "$(scripts/fetch-kernel.sh 6.1 2>/dev/null | tail -n 1)/kernel.env" && echo "$KDIR")
+	make -s -C selftests install INSTALL_PATH="$out" OUTPUT="$work/inst-build" \
+		KSRC="$(cat "$build/ksrc.path")" KDIR="$kdir61" || return 1
+	[ -x "$out/run_kselftest.sh" ] && [ -f "$out/kselftest/runner.sh" ] || { echo "no runner"; return 1; }
+	grep -qx 'mmtorture:mmt_debugfs_test' "$out/kselftest-list.txt" || { echo "bad list"; return 1; }
+	modinfo -F vermagic "$out/mmtorture/mmtorture.ko" | grep -q '^6\.1\.0-' || { echo "module not built for 6.1"; return 1; }
+	rm -rf "$out"
+	make -C selftests install INSTALL_PATH="$out" OUTPUT="$work/inst-build2" \
+		KSRC="$(cat "$build/ksrc.path")" KDIR="$work" >"$work/inst.out" 2>&1 || return 1
+	grep -q "has no Module.symvers" "$work/inst.out" || { echo "no skip reason"; return 1; }
+	[ ! -e "$out/mmtorture/mmtorture.ko" ] || { echo "module built without Module.symvers"; return 1; }
+}
+check selftests_install_layout_and_module selftests_install_builds_module
+
 check timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SUITE=smoke TIMEOUT=2
 check hang_is_not_a_pass run_vm 6 KERNEL=6.12 SUITE=smoke HANG_SECS=1
 

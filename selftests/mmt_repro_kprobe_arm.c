@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmt_repro_kprobe_arm - arm and disarm tlbdelay's kprobes in a loop while
+ * the mkclean engine calls the probed functions at a high rate, to measure
+ * how often arming a kprobe on a function that is running elsewhere goes
+ * wrong (the engines-smoke "RIP: 0" oops after call folio_mkclean).
+ *
+ *   mmt_repro_kprobe_arm --site SYM [--site SYM...] [--cycles N]
+ *       [--ops mkclean|clear_dirty|...] [--no-mkclean] [--hold-us N]
+ *       [--threads N] [--dir DIR] [--seed N]
+ * One TAP test; an oops is the kernel's verdict on the console, and a
+ * stray INT3 the module caught (tlbdelay's stray_int3 counter, counted as
+ * a violation) fails the test.
+ * Exit: 0 pass, 1 fail, 4 skip.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmt_util.h"
+
+#define PAGE 4096UL
+#define FILE_PAGES 64
+#define MAX_SITES 8
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long stat_of(const char *engine, const char *key)
+{
+	char file[64], buf[8192];
+	const char *v;
+
+	snprintf(file, sizeof(file), "%s/stats", engine);
+	if (mmt_read(file, buf, sizeof(buf)) < 0)
+		return -1;
+	v = mmt_status_line(buf, key);
+	return v ? strtol(v, NULL, 10) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "site", 1, NULL, 'S' }, { "cycles", 1, NULL, 'c' },
+		{ "ops", 1, NULL, 'o' }, { "no-mkclean", 0, NULL, 'n' },
+		{ "hold-us", 1, NULL, 'h' }, { "threads", 1, NULL, 't' },
+		{ "dir", 1, NULL, 'D' }, { "seed", 1, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sites[MAX_SITES], *ops = "mkclean", *dir = "/mnt/scratch";
+	const char *threads = "1";
+	unsigned int nsites = 0, cycles = 2000, hold_us = 0, i;
+	int mkclean = 1, fd, failed = 0, ok, c;
+	char path[512], cmd[128];
+	long passes0, passes1, stray, viol;
+	double t0;
+	char *map;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			if (nsites < MAX_SITES)
+				sites[nsites++] = optarg;
+			break;
+		case 'c': cycles = strtoul(optarg, NULL, 10); break;
+		case 'o': ops = optarg; break;
+		case 'n': mkclean = 0; break;
+		case 'h': hold_us = strtoul(optarg, NULL, 10); break;
+		case 't': threads = optarg; break;
+		case 'D': dir = optarg; break;
+		case 's': break;
+		default:
+			fprintf(stderr, "usage: %s --site SYM... [--cycles N] [--ops OPS] [--no-mkclean] [--hold-us N] [--threads N] [--dir DIR]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	printf("TAP version 13\n1..1\n");
+	if (mmt_module_missing()) {
+		printf("# SKIP %s\n", mmt_module_missing());
+		return 4;
+	}
+	snprintf(path, sizeof(path), "%s/mmt_repro.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		printf("# SKIP cannot create a file in %s\n", dir);
+		return 4;
+	}
+	unlink(path);
+	if (ftruncate(fd, FILE_PAGES * PAGE))
+		return 1;
+	map = mmap(NULL, FILE_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	memset(map, 0x5a, FILE_PAGES * PAGE);
+	snprintf(cmd, sizeof(cmd), "file %d", fd);
+	ok = !mmt_write("targets", cmd);
+	ok = ok && !mmt_write("tlbdelay/sites", "clear");
+	for (i = 0; ok && i < nsites; i++) {
+		snprintf(cmd, sizeof(cmd), "add %s 20 50", sites[i]);
+		if (mmt_write("tlbdelay/sites", cmd)) {
+			printf("# cannot add site %s\n", sites[i]);
+			ok = 0;
+		}
+	}
+	if (mkclean) {
+		ok = ok && !mmt_write("mkclean/ops", ops);
+		ok = ok && !mmt_write("mkclean/threads", threads);
+		ok = ok && !mmt_write("mkclean/enable", "1");
+	}
+	if (!ok) {
+		printf("not ok 1 kprobe_arm_cycles # setup failed\n");
+		return 1;
+	}
+	printf("# sites:");
+	for (i = 0; i < nsites; i++)
+		printf(" %s", sites[i]);
+	printf(" mkclean=%s ops=%s threads=%s cycles=%u hold_us=%u\n",
+	       mkclean ? "on" : "off", ops, threads, cycles, hold_us);
+	fflush(stdout);
+	passes0 = stat_of("mkclean", "passes: ");
+	t0 = now();
+	for (i = 0; i < cycles; i++) {
+		if (mmt_write("tlbdelay/enable", "1"))
+			failed++;
+		if (hold_us)
+			usleep(hold_us);
+		if (mmt_write("tlbdelay/enable", "0"))
+			failed++;
+		if ((i + 1) % 200 == 0) {
+			printf("# cycle %u (%.1f s)\n", i + 1, now() - t0);
+			fflush(stdout);
+		}
+	}
+	passes1 = stat_of("mkclean", "passes: ");
+	if (mkclean)
+		mmt_write("mkclean/enable", "0");
+	printf("# metric: arm_cycles=%u\n", cycles);
+	printf("# metric: arm_cycles_per_s=%.1f\n", cycles / (now() - t0));
+	printf("# metric: mkclean_passes=%ld\n", passes1 - passes0);
+	printf("# metric: enable_failures=%d\n", failed);
+	/* Stray INT3s that the module caught instead of oopsing. */
+	stray = stat_of("tlbdelay", "stray_int3: ");
+	viol = stat_of("tlbdelay", "violations: ");
+	printf("# metric: stray_int3=%ld\n", stray);
+	printf("# metric: tlbdelay_violations=%ld\n", viol);
+	mmt_write("targets", "release all");
+	if (viol > 0)
+		printf("not ok 1 kprobe_arm_cycles # %ld stray INT3 at the probed call site\n",
+		       stray);
+	else
+		printf("%s 1 kprobe_arm_cycles\n", failed ? "not ok" : "ok");
+	return failed || viol > 0 ? 1 : 0;
+}
