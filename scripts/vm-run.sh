@@ -191,9 +191,17 @@ if [ "$ACCEL" = auto ]; then
 		ACCEL=tcg
 	fi
 fi
+# "@tcg single" in a suite: one host thread runs every vCPU. Suites that
+# arm kprobes need it: under multi-threaded TCG a vCPU can execute an INT3
+# that text_poke_bp() already removed (scripts/suites/repro-kprobe-arm),
+# an emulator fault that would read as a kernel panic.
+tcg_threads=$(directive tcg)
+tcg_threads=${tcg_threads:-multi}
+case $tcg_threads in multi|single) ;; *) die "suite $SUITE: @tcg must be multi or single, not '$tcg_threads'" ;; esac
 case $ACCEL in
 kvm) accel_args=(-accel kvm -cpu host) ;;
-tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
+tcg) accel_args=(-accel "tcg,thread=$tcg_threads" -cpu max)
+     [ "$tcg_threads" = single ] && ACCEL=tcg-single ;;
 esac
 
 cmdline="console=ttyS0,115200n8 panic=-1 oops=panic loglevel=7 printk.time=1"

@@ -3,14 +3,17 @@
  * mmt_repro_kprobe_arm - arm and disarm tlbdelay's kprobes in a loop while
  * the mkclean engine calls the probed functions at a high rate, to measure
  * how often arming a kprobe on a function that is running elsewhere goes
- * wrong (the engines-smoke "RIP: 0" oops after call folio_mkclean).
+ * wrong. Under QEMU's multi-threaded TCG with 2 vCPUs this oopses within
+ * a few cycles on 6.1 and 6.12 ("RIP: 0" after the call of the probed
+ * function, or "Oops: int3" on a NOP): a vCPU executes an INT3 that
+ * text_poke_bp() already removed and synchronised away, which x86 forbids.
+ * Never with one vCPU or TCG thread=single; it is the emulator's fault,
+ * which is why suites that arm kprobes run with "@tcg single".
  *
  *   mmt_repro_kprobe_arm --site SYM [--site SYM...] [--cycles N]
  *       [--ops mkclean|clear_dirty|...] [--no-mkclean] [--hold-us N]
  *       [--threads N] [--dir DIR] [--seed N]
- * One TAP test; an oops is the kernel's verdict on the console, and a
- * stray INT3 the module caught (tlbdelay's stray_int3 counter, counted as
- * a violation) fails the test.
+ * One TAP test; an oops is reported from the console by the harness.
  * Exit: 0 pass, 1 fail, 4 skip.
  */
 #define _GNU_SOURCE
@@ -63,7 +66,7 @@ int main(int argc, char **argv)
 	unsigned int nsites = 0, cycles = 2000, hold_us = 0, i;
 	int mkclean = 1, fd, failed = 0, ok, c;
 	char path[512], cmd[128];
-	long passes0, passes1, stray, viol;
+	long passes0, passes1, viol;
 	double t0;
 	char *map;
 
@@ -151,15 +154,11 @@ int main(int argc, char **argv)
 	printf("# metric: arm_cycles_per_s=%.1f\n", cycles / (now() - t0));
 	printf("# metric: mkclean_passes=%ld\n", passes1 - passes0);
 	printf("# metric: enable_failures=%d\n", failed);
-	/* Stray INT3s that the module caught instead of oopsing. */
-	stray = stat_of("tlbdelay", "stray_int3: ");
 	viol = stat_of("tlbdelay", "violations: ");
-	printf("# metric: stray_int3=%ld\n", stray);
 	printf("# metric: tlbdelay_violations=%ld\n", viol);
 	mmt_write("targets", "release all");
 	if (viol > 0)
-		printf("not ok 1 kprobe_arm_cycles # %ld stray INT3 at the probed call site\n",
-		       stray);
+		printf("not ok 1 kprobe_arm_cycles # %ld invariant violations\n", viol);
 	else
 		printf("%s 1 kprobe_arm_cycles\n", failed ? "not ok" : "ok");
 	return failed || viol > 0 ? 1 : 0;

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-engines.sh - the race engines' sensitivity and speed, per kernel
+# and vCPU count: the median time from start to detection of the lost-dirty
+# broken mode (broken=mkclean_noflush, suite engines-smoke-broken) over
+# RUNS boots, and each engine's operation rate from the engines-smoke
+# suite. A benchmark, not a test: no thresholds; it fails only when a run
+# gives no verdict or the broken mode was not detected.
+#
+#   scripts/bench-engines.sh [RUNS=10] [KERNELS="6.12 6.1"] [SMPS="2 4"]
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=10 KERNELS="6.12 6.1" SMPS="2 4"
+for kv in "$@"; do
+	case ${kv%%=*} in
+	RUNS|KERNELS|SMPS) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
+	*) echo "bench-engines: unknown option '${kv%%=*}' (RUNS, KERNELS, SMPS)" >&2; exit 2 ;;
+	esac
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-engines: RUNS must be a positive integer" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# boot SUITE KERNEL SMP SEED: one run; prints its summary.json path.
+boot() {
+	rm -rf "$work/r"
+	QUIET=1 "$top/scripts/vm-run.sh" KERNEL="$2" SUITE="$1" SMP="$3" SEED="$4" \
+		RESULTS="$work/r" >/dev/null 2>"$work/err"
+	ls "$work"/r/2*/summary.json 2>/dev/null | head -n 1
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+
+printf '%-22s %-5s %-6s %-12s %-12s %s\n' kernel vcpus accel ttd_median_ms ttd_max_ms "engine ops/s (engines-smoke)"
+for k in $KERNELS; do
+	for smp in $SMPS; do
+		: >"$work/ttd"
+		for i in $(seq "$RUNS"); do
+			s=$(boot engines-smoke-broken "$k" "$smp" "$i")
+			if [ -z "$s" ]; then
+				echo "bench-engines: $k SMP=$smp run $i gave no verdict:" >&2
+				cat "$work/err" >&2
+				exit 1
+			fi
+			t=$(jq -r '.tests[] | select(.name == "lostdirty_broken") | .metrics.time_to_detection_ms // empty' "$s")
+			if [ -z "$t" ]; then
+				echo "bench-engines: $k SMP=$smp run $i: broken mode not detected (verdict $(jq -r .verdict "$s"))" >&2
+				exit 1
+			fi
+			echo "$t" >>"$work/ttd"
+			kver=$(jq -r .environment.kernel "$s")
+			accel=$(jq -r .environment.accel "$s")
+		done
+		s=$(boot engines-smoke "$k" "$smp" 1)
+		rates=$( [ -n "$s" ] && jq -r '[.tests[] | select(.name == "engine_contract") | .metrics | to_entries[] | select(.key | endswith("_per_s")) | "\(.key | sub("_per_s$"; ""))=\(.value)"] | join(" ")' "$s")
+		printf '%-22s %-5s %-6s %-12s %-12s %s\n' "$kver" "$smp" "$accel" \
+			"$(median <"$work/ttd")" "$(sort -n "$work/ttd" | tail -n 1)" "${rates:-no verdict}"
+	done
+done
