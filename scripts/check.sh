@@ -50,6 +50,7 @@ check() {
 check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
 check report_verdicts scripts/tests/test-report.sh "$build/mmt-report"
 check workloads_host_selfcheck make -s -C workloads check O="$work/workloads"
+check writeback_wrapper_selfcheck sh workloads/writeback/selfcheck.sh "$build/guest/bin/mmt-writeback"
 check checkpatch_strict_module scripts/checkpatch.sh "$(cat "$build/ksrc.path")"
 
 shells_parse() {
@@ -158,6 +159,51 @@ for k in 6.12 6.1; do
 		jqtrue '[.splats[].kind] | index("PANIC") != null'
 	}
 	check "detects_BUG_${k}" bug_caught $k
+done
+
+# --- workloads in the guest (default kernel: clean verdict + metrics) ------
+
+metric_of() {
+	jq -r --arg t "$1" --arg m "$2" '.tests[] | select(.name == $t) | .metrics[$m] // empty' "$last/summary.json"
+}
+# has_metrics TEST METRIC...: each metric is a number > 0.
+has_metrics() {
+	local t=$1 m v
+	shift
+	for m in "$@"; do
+		v=$(metric_of "$t" "$m")
+		awk -v v="$v" 'BEGIN { exit !(v + 0 > 0) }' || { echo "$t: metric $m is '$v'"; return 1; }
+		echo "$t: $m=$v"
+	done
+}
+check suite_racewrite_6.12 eval 'run_vm 0 KERNEL=6.12 SUITE=racewrite DURATION=3 &&
+	has_metrics racewrite_default writer_iter_per_s zaps_per_s cleans_per_s final_verified_pages'
+check suite_dontneed_6.12 eval 'run_vm 0 KERNEL=6.12 SUITE=dontneed DURATION=3 &&
+	has_metrics dontneed_default worker_rounds_per_s storm_madvise_per_s verified_pages'
+check suite_writeback_6.12 eval 'run_vm 0 KERNEL=6.12 SUITE=writeback DURATION=3 &&
+	has_metrics writeback_fio fio_write_bw_kib_s fio_verify_bw_kib_s &&
+	jqtrue "[.tests[] | select(.name | startswith(\"fio_detects_\")) | .status] | length == 4 and all(. == \"pass\")"'
+
+# --- race engines -----------------------------------------------------------
+
+check engines_smoke_6.12_clean eval 'run_vm 0 KERNEL=6.12 SUITE=engines-smoke &&
+	jqtrue "[.tests[].status] | all(. == \"pass\")"'
+engines_61() {
+	run_vm any KERNEL=6.1 SUITE=engines-smoke || return 1
+	local t
+	for t in module_load engine_contract module_unload; do
+		[ "$(status_of $t)" = pass ] || { echo "$t: $(status_of $t)"; return 1; }
+	done
+	echo "6.1 engines-smoke verdict: $(jq -r .verdict "$last/summary.json")"
+}
+check engines_smoke_6.1_harness engines_61
+for k in 6.12 6.1; do
+	broken_caught() {
+		run_vm 0 KERNEL=$1 SUITE=engines-smoke-broken &&
+		grep -qE '# lost write: offset=[0-9]+ expected=' "$last/results.ktap" &&
+		has_metrics lostdirty_broken time_to_detection_ms
+	}
+	check "detects_lost_dirty_broken_mode_${k}" broken_caught $k
 done
 
 # --- kselftest target (issue: kselftests) -----------------------------------
