@@ -20,6 +20,10 @@
  * it then loads MMT_MODULE, or mmtorture.ko next to the program, before
  * main() (and before the harness forks its tests), and unloads it at exit.
  * A module someone else loaded is used as it is and left loaded.
+ * Only the program the test runner started decides: it sets
+ * MMT_NO_AUTOLOAD for its descendants, so that children which exec (the
+ * fork/exec churn) never load the module behind a test that just
+ * unloaded it.
  */
 static bool loaded_by_us;
 static char load_failure[PATH_MAX + 128];
@@ -54,6 +58,9 @@ __attribute__((constructor)) static void mmt_module_autoload(void)
 	char path[PATH_MAX];
 	int fd;
 
+	if (getenv("MMT_NO_AUTOLOAD"))
+		return;
+	setenv("MMT_NO_AUTOLOAD", "1", 1);
 	if (geteuid() != 0 || access(MMT_DEBUGFS, F_OK) == 0)
 		return;
 	mmt_module_path(path, sizeof(path));
