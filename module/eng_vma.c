@@ -11,6 +11,11 @@
  *   munmap      vm_munmap(), check that no PTE is left in the hole, then
  *               map fresh anonymous memory back (MAP_FIXED_NOREPLACE)
  *   mmap_fixed  vm_mmap(MAP_FIXED) of fresh anonymous memory over it
+ *               BROKEN MODE, only with broken=vma_stale: the run's old
+ *               contents are saved first and, after a short window in
+ *               which the owner may use the new memory, written back into
+ *               the new mapping: the owner sees the replaced contents
+ *               again after mmap(MAP_FIXED) returned (races.md section 2)
  *   dontneed    zap the run inside its VMA, as MADV_DONTNEED does
  *   zap_all     zap every VMA of the whole arena
  *   mprotect    not available: no exported interface
@@ -18,11 +23,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "mmtorture.h"
 
@@ -55,6 +63,7 @@ enum {
 	VMA_C_CHECKS,
 	VMA_C_CHECKS_SKIPPED,
 	VMA_C_NO_VMA,
+	VMA_C_STALE,
 	VMA_NR_COUNTERS,
 };
 
@@ -68,10 +77,14 @@ static const char * const vma_counter_names[] = {
 	[VMA_C_CHECKS] = "hole_checks",
 	[VMA_C_CHECKS_SKIPPED] = "hole_checks_refilled",
 	[VMA_C_NO_VMA] = "zap_no_vma",
+	[VMA_C_STALE] = "broken_stale_writebacks",
 };
 
 /* Longest run of pages one operation works on. */
 #define VMA_MAX_RUN 16
+
+/* broken=vma_stale: how long the new contents live before the old return. */
+#define VMA_STALE_WINDOW_US 500
 
 static void vma_zap(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long len)
@@ -146,6 +159,34 @@ static unsigned long vma_map_anon(unsigned long addr, unsigned long len,
 		       MAP_PRIVATE | MAP_ANONYMOUS | flags, 0);
 }
 
+static void vma_mmap_fixed(struct mmt_engine *e, unsigned long addr,
+			   unsigned long len)
+{
+	bool stale = mmt_broken_mode() == MMT_BROKEN_VMA_STALE;
+	void *old = NULL;
+
+	if (stale) {
+		old = kvmalloc(len, GFP_KERNEL);
+		if (old && copy_from_user(old, (const void __user *)addr, len)) {
+			kvfree(old);
+			old = NULL;
+		}
+	}
+	if (vma_map_anon(addr, len, MAP_FIXED) != addr) {
+		atomic64_inc(&e->errors);
+		goto out;
+	}
+	mmt_engine_count(e, VMA_C_MMAP_FIXED);
+	if (!old)
+		goto out;
+	/* Deliberately wrong: the replaced contents come back. */
+	usleep_range(VMA_STALE_WINDOW_US, 2 * VMA_STALE_WINDOW_US);
+	if (!copy_to_user((void __user *)addr, old, len))
+		mmt_engine_count(e, VMA_C_STALE);
+out:
+	kvfree(old);
+}
+
 static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		      unsigned long op)
 {
@@ -175,11 +216,7 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 			atomic64_inc(&e->errors);
 		break;
 	case BIT(VMA_OP_MMAP_FIXED):
-		ret = vma_map_anon(addr, len, MAP_FIXED);
-		if (ret != addr)
-			atomic64_inc(&e->errors);
-		else
-			mmt_engine_count(e, VMA_C_MMAP_FIXED);
+		vma_mmap_fixed(e, addr, len);
 		break;
 	case BIT(VMA_OP_DONTNEED):
 	case BIT(VMA_OP_ZAP_ALL):

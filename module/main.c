@@ -48,6 +48,7 @@ static enum mmt_broken_mode broken_mode = MMT_BROKEN_NONE;
 static const char * const broken_mode_names[] = {
 	[MMT_BROKEN_NONE] = "none",
 	[MMT_BROKEN_MKCLEAN_NOFLUSH] = "mkclean_noflush",
+	[MMT_BROKEN_VMA_STALE] = "vma_stale",
 };
 
 static int broken_set(const char *val, const struct kernel_param *kp)
@@ -55,7 +56,7 @@ static int broken_set(const char *val, const struct kernel_param *kp)
 	int mode = sysfs_match_string(broken_mode_names, val);
 
 	if (mode < 0) {
-		pr_err("broken must be none or mkclean_noflush\n");
+		pr_err("broken must be none, mkclean_noflush or vma_stale\n");
 		return -EINVAL;
 	}
 	broken_mode = mode;
@@ -73,7 +74,7 @@ static const struct kernel_param_ops broken_ops = {
 };
 module_param_cb(broken, &broken_ops, NULL, 0444);
 MODULE_PARM_DESC(broken,
-		 "Positive control: none (default), mkclean_noflush (clean PTEs without a TLB flush)");
+		 "Positive control: none (default), mkclean_noflush (clean PTEs without a TLB flush), vma_stale (old contents written back after MAP_FIXED)");
 
 enum mmt_broken_mode mmt_broken_mode(void)
 {

@@ -37,6 +37,7 @@ int mmt_crash_test_init(struct dentry *root);
 enum mmt_broken_mode {
 	MMT_BROKEN_NONE,
 	MMT_BROKEN_MKCLEAN_NOFLUSH,
+	MMT_BROKEN_VMA_STALE,
 };
 
 enum mmt_broken_mode mmt_broken_mode(void);

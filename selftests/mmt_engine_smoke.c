@@ -4,7 +4,10 @@
  * release and vanish with their process; bad input to every knob is
  * refused without side effects; each engine's counters advance against a
  * target that faults on its arena the whole time, with no invariant
- * violation; all engines together; everything stops.
+ * violation; all engines together; everything stops. The target's words
+ * each have one writer and carry its sequence number, so a load finds
+ * zero (replaced or zapped) or the writer's last stamp; anything else is
+ * misplaced or stale contents (races.md section 2) and fails the run.
  *
  *   mmt_engine_smoke [--duration S] [--seed N] [--dir DIR] [--fuzz N]
  * Exit: 0 pass, 1 fail, 4 skip.
@@ -37,9 +40,16 @@ static const char *dir = "/mnt/scratch";
 static int ntest, nfail;
 static char *arena;
 static atomic_int stop;
-static atomic_ullong touches, segvs, misplaced;
+static atomic_ullong touches, segvs, misplaced, stale;
 static __thread sigjmp_buf segv_jmp;
 static __thread volatile int in_touch;
+
+#define TOUCHERS 2
+#define WORDS_PER_TOUCHER 4
+#define SEQ_BITS 40
+/* Last stamp each toucher stored in each of its words. */
+static uint64_t last_stamp[TOUCHERS][ARENA_PAGES * WORDS_PER_TOUCHER];
+static atomic_int stale_reported;
 
 static void result(int ok, const char *name, const char *why)
 {
@@ -60,21 +70,28 @@ static void on_segv(int sig)
 	raise(SIGSEGV);
 }
 
-/* Faults on the arena while the engines change it under our feet. */
+/*
+ * Faults on the arena while the engines change it under our feet. Each
+ * toucher owns WORDS_PER_TOUCHER words of every page.
+ */
 static void *toucher(void *arg)
 {
 	unsigned int id = (unsigned int)(uintptr_t)arg;
 	volatile unsigned int rnd = id * 2654435761u + (unsigned int)seed;
+	volatile uint64_t seq = 0;
+	uint64_t *last = last_stamp[id];
 
 	while (!atomic_load(&stop)) {
-		unsigned long pg, word;
+		unsigned long pg, word, slot;
 		volatile uint64_t *p;
-		uint64_t v;
+		uint64_t v, stamp;
 
 		rnd = rnd * 1103515245u + 12345u;
 		pg = (rnd >> 8) % ARENA_PAGES;
-		word = (rnd >> 20) % 8;
+		slot = pg * WORDS_PER_TOUCHER + (rnd >> 20) % WORDS_PER_TOUCHER;
+		word = id * WORDS_PER_TOUCHER + (rnd >> 20) % WORDS_PER_TOUCHER;
 		p = (volatile uint64_t *)(arena + pg * PAGE) + word;
+		stamp = ((uint64_t)((pg << 3) | word) << SEQ_BITS) | ++seq;
 		in_touch = 1;
 		if (sigsetjmp(segv_jmp, 1)) {
 			in_touch = 0;
@@ -82,11 +99,20 @@ static void *toucher(void *arg)
 			continue;
 		}
 		v = *p;
-		/* Zero (fresh memory) or a stamp naming this very address. */
-		if (v && (v >> 16) != ((pg << 3) | word))
+		/* Zero (fresh memory) or this writer's last stamp here. */
+		if (v && (v >> SEQ_BITS) != ((pg << 3) | word)) {
 			atomic_fetch_add(&misplaced, 1);
-		*p = ((uint64_t)((pg << 3) | word) << 16) | id;
+		} else if (v && v != last[slot]) {
+			atomic_fetch_add(&stale, 1);
+			if (!atomic_exchange(&stale_reported, 1))
+				printf("# stale contents: offset=0x%lx expected=0x%llx (or 0) found=0x%llx toucher=%u\n",
+				       pg * PAGE + word * 8,
+				       (unsigned long long)last[slot],
+				       (unsigned long long)v, id);
+		}
+		*p = stamp;
 		in_touch = 0;
+		last[slot] = stamp;
 		atomic_fetch_add(&touches, 1);
 	}
 	return NULL;
@@ -376,7 +402,7 @@ int main(int argc, char **argv)
 		{ "dir", 1, NULL, 'D' }, { "fuzz", 1, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	pthread_t tids[2];
+	pthread_t tids[TOUCHERS];
 	char path[512], cmd[128];
 	const char *why;
 	struct sigaction sa;
@@ -436,7 +462,7 @@ int main(int argc, char **argv)
 		if (fmap != MAP_FAILED)
 			memset(fmap, 0x5a, 64 * PAGE);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < TOUCHERS; i++)
 		pthread_create(&tids[i], NULL, toucher, (void *)(uintptr_t)i);
 
 	test_engine("mkclean", "passes: ", NULL);
@@ -462,14 +488,15 @@ int main(int argc, char **argv)
 		result(ok && !viol, "all_engines_together", NULL);
 	}
 	atomic_store(&stop, 1);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < TOUCHERS; i++)
 		pthread_join(tids[i], NULL);
 	printf("# metric: target_touches=%llu\n", atomic_load(&touches));
 	printf("# metric: target_segvs=%llu\n", atomic_load(&segvs));
 	printf("# metric: target_misplaced=%llu\n", atomic_load(&misplaced));
+	printf("# metric: target_stale=%llu\n", atomic_load(&stale));
 	mmt_write("targets", "release all");
-	result(atomic_load(&misplaced) == 0, "target_saw_no_misplaced_data",
-	       NULL);
+	result(atomic_load(&misplaced) == 0 && atomic_load(&stale) == 0,
+	       "target_saw_no_misplaced_data", NULL);
 	printf("# %d tests, %d failed\n", ntest, nfail);
 	return nfail ? 1 : 0;
 }
