@@ -32,29 +32,36 @@ boot() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 
-printf '%-22s %-5s %-6s %-12s %-12s %s\n' kernel vcpus accel ttd_median_ms ttd_max_ms "engine ops/s (engines-smoke)"
+# The broken modes: suite, test that reports time_to_detection_ms.
+modes="mkclean_noflush:engines-smoke-broken:lostdirty_broken vma_stale:engines-smoke-broken-vma:vmastale_broken"
+
+printf '%-22s %-5s %-11s %-16s %-10s %-10s\n' kernel vcpus accel broken_mode ttd_med_ms ttd_max_ms
 for k in $KERNELS; do
 	for smp in $SMPS; do
-		: >"$work/ttd"
-		for i in $(seq "$RUNS"); do
-			s=$(boot engines-smoke-broken "$k" "$smp" "$i")
-			if [ -z "$s" ]; then
-				echo "bench-engines: $k SMP=$smp run $i gave no verdict:" >&2
-				cat "$work/err" >&2
-				exit 1
-			fi
-			t=$(jq -r '.tests[] | select(.name == "lostdirty_broken") | .metrics.time_to_detection_ms // empty' "$s")
-			if [ -z "$t" ]; then
-				echo "bench-engines: $k SMP=$smp run $i: broken mode not detected (verdict $(jq -r .verdict "$s"))" >&2
-				exit 1
-			fi
-			echo "$t" >>"$work/ttd"
-			kver=$(jq -r .environment.kernel "$s")
-			accel=$(jq -r .environment.accel "$s")
+		for m in $modes; do
+			IFS=: read -r mode suite test <<<"$m"
+			: >"$work/ttd"
+			for i in $(seq "$RUNS"); do
+				s=$(boot "$suite" "$k" "$smp" "$i")
+				if [ -z "$s" ]; then
+					echo "bench-engines: $k SMP=$smp $mode run $i gave no verdict:" >&2
+					cat "$work/err" >&2
+					exit 1
+				fi
+				t=$(jq -r --arg t "$test" '.tests[] | select(.name == $t) | .metrics.time_to_detection_ms // empty' "$s")
+				if [ -z "$t" ]; then
+					echo "bench-engines: $k SMP=$smp run $i: $mode not detected (verdict $(jq -r .verdict "$s"))" >&2
+					exit 1
+				fi
+				echo "$t" >>"$work/ttd"
+				kver=$(jq -r .environment.kernel "$s")
+				accel=$(jq -r .environment.accel "$s")
+			done
+			printf '%-22s %-5s %-11s %-16s %-10s %-10s\n' "$kver" "$smp" "$accel" "$mode" \
+				"$(median <"$work/ttd")" "$(sort -n "$work/ttd" | tail -n 1)"
 		done
 		s=$(boot engines-smoke "$k" "$smp" 1)
 		rates=$( [ -n "$s" ] && jq -r '[.tests[] | select(.name == "engine_contract") | .metrics | to_entries[] | select(.key | endswith("_per_s")) | "\(.key | sub("_per_s$"; ""))=\(.value)"] | join(" ")' "$s")
-		printf '%-22s %-5s %-6s %-12s %-12s %s\n' "$kver" "$smp" "$accel" \
-			"$(median <"$work/ttd")" "$(sort -n "$work/ttd" | tail -n 1)" "${rates:-no verdict}"
+		printf '%-22s %-5s %-11s engine ops/s: %s\n' "$kver" "$smp" "$(jq -r .environment.accel "$s" 2>/dev/null)" "${rates:-no verdict}"
 	done
 done

@@ -204,6 +204,12 @@ for k in 6.12 6.1; do
 		has_metrics lostdirty_broken time_to_detection_ms
 	}
 	check "detects_lost_dirty_broken_mode_${k}" broken_caught $k
+	vma_stale_caught() {
+		run_vm 0 KERNEL=$1 SUITE=engines-smoke-broken-vma &&
+		grep -qE '# stale contents: offset=0x[0-9a-f]+ expected=' "$last/results.ktap" &&
+		has_metrics vmastale_broken time_to_detection_ms
+	}
+	check "detects_vma_stale_broken_mode_${k}" vma_stale_caught $k
 done
 
 # --- kselftest target (issue: kselftests) -----------------------------------

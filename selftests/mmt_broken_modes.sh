@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mmt_broken_modes.sh - each broken mode must be caught by its detector.
-# The module is reloaded with the broken mode; the test passes only when
-# the detector reports the failure (mmt_engine_lostdirty --expect loss
-# exits 0 only after it saw a lost write, with its offset).
+# The module is reloaded with the broken mode; a test passes only when its
+# detector reported the failure with its evidence line:
+#   mkclean_noflush  mmt_engine_lostdirty --expect loss   "# lost write: "
+#   vma_stale        mmt_engine_vmastale --expect stale   "# stale contents: "
 . "$(dirname "$0")/mmt_lib.sh"
 
 require_root
@@ -20,25 +21,43 @@ restore() {
 trap restore EXIT
 
 echo "TAP version 13"
-echo "1..1"
-if module_loaded && ! rmmod mmtorture; then
-	echo "not ok 1 lostdirty_mkclean_noflush # cannot unload the module to reload it"
-	exit $KSFT_FAIL
-fi
-if ! insmod "$mmt_module" broken=mkclean_noflush; then
-	echo "not ok 1 lostdirty_mkclean_noflush # insmod broken=mkclean_noflush failed"
-	exit $KSFT_FAIL
-fi
-out=$(mktemp)
-"$here/mmt_engine_lostdirty" --expect loss --duration 60 --seed "$MMT_SEED" \
-	--dir "$dir" >"$out" 2>&1
-rc=$?
-sed 's/^/# /' "$out"
-loss=$(grep -m 1 '# lost write: ' "$out")
-rm -f "$out"
-if [ $rc = 0 ] && [ -n "$loss" ]; then
-	echo "ok 1 lostdirty_mkclean_noflush"
-	exit $KSFT_PASS
-fi
-echo "not ok 1 lostdirty_mkclean_noflush # the lost write was not detected (exit $rc)"
+echo "1..2"
+n=0
+fail=0
+
+# caught MODE EVIDENCE PROGRAM ARGS...: reload with broken=MODE, run the
+# detector, pass only if it exits 0 and printed the evidence line.
+caught() {
+	_mode=$1 _evidence=$2
+	shift 2
+	n=$((n + 1))
+	if module_loaded && ! rmmod mmtorture; then
+		echo "not ok $n $_mode # cannot unload the module to reload it"
+		fail=1
+		return
+	fi
+	if ! insmod "$mmt_module" broken="$_mode"; then
+		echo "not ok $n $_mode # insmod broken=$_mode failed"
+		fail=1
+		return
+	fi
+	_out=$(mktemp)
+	"$@" >"$_out" 2>&1
+	_rc=$?
+	rmmod mmtorture
+	sed 's/^/# /' "$_out"
+	if [ $_rc = 0 ] && grep -q "$_evidence" "$_out"; then
+		echo "ok $n $_mode"
+	else
+		echo "not ok $n $_mode # not detected (exit $_rc)"
+		fail=1
+	fi
+	rm -f "$_out"
+}
+
+caught mkclean_noflush '# lost write: ' "$here/mmt_engine_lostdirty" --expect loss \
+	--duration 60 --seed "$MMT_SEED" --dir "$dir"
+caught vma_stale '# stale contents: ' "$here/mmt_engine_vmastale" --expect stale \
+	--duration 60 --seed "$MMT_SEED"
+[ $fail = 0 ] && exit $KSFT_PASS
 exit $KSFT_FAIL
