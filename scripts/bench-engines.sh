@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench-engines.sh - the race engines' sensitivity and speed, per kernel
-# and vCPU count: the median time from start to detection of the lost-dirty
-# broken mode (broken=mkclean_noflush, suite engines-smoke-broken) over
+# and vCPU count: the median time from start to detection of each broken
+# mode (mkclean_noflush: lost dirty data, suite engines-smoke-broken;
+# vma_stale: stale contents after MAP_FIXED, engines-smoke-broken-vma) over
 # RUNS boots, and each engine's operation rate from the engines-smoke
 # suite. A benchmark, not a test: no thresholds; it fails only when a run
-# gives no verdict or the broken mode was not detected.
+# gives no verdict or a broken mode was not detected.
 #
 #   scripts/bench-engines.sh [RUNS=10] [KERNELS="6.12 6.1"] [SMPS="2 4"]
 set -uo pipefail
