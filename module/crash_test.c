@@ -45,7 +45,7 @@ static int crash_test_set(const char *val, const struct kernel_param *kp)
 	if (mode == MMT_CRASH_BUG &&
 	    !(IS_ENABLED(CONFIG_DEBUG_LIST) &&
 	      IS_ENABLED(CONFIG_BUG_ON_DATA_CORRUPTION))) {
-		pr_err("crash_test=bug needs CONFIG_DEBUG_LIST and CONFIG_BUG_ON_DATA_CORRUPTION\n");
+		pr_err("crash_test=bug needs a kernel that stops on list corruption (list debugging plus data-corruption checks)\n");
 		return -EOPNOTSUPP;
 	}
 	crash_mode = mode;

@@ -134,28 +134,6 @@ static unsigned long num(const char *s, unsigned long min, unsigned long max,
 	return v;
 }
 
-static void print_stats(const char *file)
-{
-	char buf[4096], *line, *save;
-
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		printf("# %s: %s\n", file, line);
-}
-
-static long stat_value(const char *file, const char *key)
-{
-	char buf[4096];
-	const char *v;
-
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return -1;
-	v = mmt_status_line(buf, key);
-	return v ? strtol(v, NULL, 10) : -1;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -265,14 +243,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.writers; i++)
 		pthread_join(tids[i], NULL);
 	mmt_write("mkclean/enable", "0");
-	print_stats("mkclean/stats");
+	mmt_print_engine_stats("mkclean");
 	mmt_write("targets", "release all");
 
 	printf("# metric: writer_iterations=%llu\n", atomic_load(&iterations));
 	printf("# metric: writer_iterations_per_s=%.1f\n",
 	       atomic_load(&iterations) / (now() - t_start));
 	printf("# metric: mkclean_passes=%ld\n",
-	       stat_value("mkclean/stats", "passes: "));
+	       mmt_engine_stat("mkclean", "passes: "));
 	if (atomic_load(&lost)) {
 		printf("# lost write: offset=%lu expected=0x%llx found=0x%llx writer=%u elapsed=%.3fs seed=%llu\n",
 		       loss.offset, (unsigned long long)loss.expected,

@@ -118,30 +118,6 @@ static void *toucher(void *arg)
 	return NULL;
 }
 
-static long stat_of(const char *engine, const char *key)
-{
-	char file[64], buf[8192];
-	const char *v;
-
-	snprintf(file, sizeof(file), "%s/stats", engine);
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return -1;
-	v = mmt_status_line(buf, key);
-	return v ? strtol(v, NULL, 10) : -1;
-}
-
-static void dump_stats(const char *engine)
-{
-	char file[64], buf[8192], *line, *save;
-
-	snprintf(file, sizeof(file), "%s/stats", engine);
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		printf("# %s: %s\n", engine, line);
-}
-
 static int set(const char *engine, const char *knob, const char *val)
 {
 	char file[64];
@@ -376,7 +352,7 @@ static void test_engine(const char *engine, const char *counter_key,
 	int ok;
 
 	snprintf(name, sizeof(name), "engine_%s_advances", engine);
-	before = stat_of(engine, counter_key);
+	before = mmt_engine_stat(engine, counter_key);
 	ok = !set(engine, "enable", "1") && !set(engine, "enable", "1");
 	if (also)
 		ok = ok && !set(also, "enable", "1");
@@ -384,9 +360,9 @@ static void test_engine(const char *engine, const char *counter_key,
 	if (also)
 		set(also, "enable", "0");
 	ok = ok && !set(engine, "enable", "0") && !set(engine, "enable", "0");
-	after = stat_of(engine, counter_key);
-	viol = stat_of(engine, "violations: ");
-	dump_stats(engine);
+	after = mmt_engine_stat(engine, counter_key);
+	viol = mmt_engine_stat(engine, "violations: ");
+	mmt_print_engine_stats(engine);
 	printf("# metric: %s_%.*s=%ld\n", engine,
 	       (int)strlen(counter_key) - 2, counter_key, after - before);
 	printf("# metric: %s_per_s=%.1f\n", engine,
@@ -483,7 +459,7 @@ int main(int argc, char **argv)
 		run_for(duration);
 		for (i = 0; i < 4; i++) {
 			ok = ok && !set(all[i], "enable", "0");
-			viol += stat_of(all[i], "violations: ");
+			viol += mmt_engine_stat(all[i], "violations: ");
 		}
 		result(ok && !viol, "all_engines_together", NULL);
 	}

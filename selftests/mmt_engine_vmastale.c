@@ -169,28 +169,6 @@ static unsigned long num(const char *s, unsigned long min, unsigned long max,
 	return v;
 }
 
-static void print_stats(const char *file)
-{
-	char buf[4096], *line, *save;
-
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		printf("# %s: %s\n", file, line);
-}
-
-static long stat_value(const char *file, const char *key)
-{
-	char buf[4096];
-	const char *v;
-
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return -1;
-	v = mmt_status_line(buf, key);
-	return v ? strtol(v, NULL, 10) : -1;
-}
-
 static void print_report(void)
 {
 	uint64_t e = report.expected, f = report.found;
@@ -301,7 +279,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.threads; i++)
 		pthread_join(tids[i], NULL);
 	mmt_write("vma/enable", "0");
-	print_stats("vma/stats");
+	mmt_print_engine_stats("vma");
 	mmt_write("targets", "release all");
 
 	printf("# metric: target_touches=%llu\n", atomic_load(&touches));
@@ -310,7 +288,7 @@ int main(int argc, char **argv)
 	printf("# metric: target_fresh_zero_loads=%llu\n", atomic_load(&zeros));
 	printf("# metric: target_segvs=%llu\n", atomic_load(&segvs));
 	printf("# metric: vma_mmap_fixed=%ld\n",
-	       stat_value("vma/stats", "op_mmap_fixed: "));
+	       mmt_engine_stat("vma", "op_mmap_fixed: "));
 	if (atomic_load(&caught)) {
 		print_report();
 		printf("# metric: time_to_detection_ms=%.0f\n",

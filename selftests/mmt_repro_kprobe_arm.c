@@ -40,18 +40,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long stat_of(const char *engine, const char *key)
-{
-	char file[64], buf[8192];
-	const char *v;
-
-	snprintf(file, sizeof(file), "%s/stats", engine);
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return -1;
-	v = mmt_status_line(buf, key);
-	return v ? strtol(v, NULL, 10) : -1;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -133,7 +121,7 @@ int main(int argc, char **argv)
 	printf(" mkclean=%s ops=%s threads=%s cycles=%u hold_us=%u\n",
 	       mkclean ? "on" : "off", ops, threads, cycles, hold_us);
 	fflush(stdout);
-	passes0 = stat_of("mkclean", "passes: ");
+	passes0 = mmt_engine_stat("mkclean", "passes: ");
 	t0 = now();
 	for (i = 0; i < cycles; i++) {
 		if (mmt_write("tlbdelay/enable", "1"))
@@ -147,14 +135,14 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
-	passes1 = stat_of("mkclean", "passes: ");
+	passes1 = mmt_engine_stat("mkclean", "passes: ");
 	if (mkclean)
 		mmt_write("mkclean/enable", "0");
 	printf("# metric: arm_cycles=%u\n", cycles);
 	printf("# metric: arm_cycles_per_s=%.1f\n", cycles / (now() - t0));
 	printf("# metric: mkclean_passes=%ld\n", passes1 - passes0);
 	printf("# metric: enable_failures=%d\n", failed);
-	viol = stat_of("tlbdelay", "violations: ");
+	viol = mmt_engine_stat("tlbdelay", "violations: ");
 	printf("# metric: tlbdelay_violations=%ld\n", viol);
 	mmt_write("targets", "release all");
 	if (viol > 0)

@@ -65,18 +65,6 @@ static int child(void)
 	return 0;
 }
 
-static long stat_of(const char *engine, const char *key)
-{
-	char file[64], buf[8192];
-	const char *v;
-
-	snprintf(file, sizeof(file), "%s/stats", engine);
-	if (mmt_read(file, buf, sizeof(buf)) < 0)
-		return -1;
-	v = mmt_status_line(buf, key);
-	return v ? strtol(v, NULL, 10) : -1;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned int duration = 4, forks = 0, execs = 0, bad = 0;
@@ -102,8 +90,8 @@ int main(int argc, char **argv)
 		printf("ok 1 churn # SKIP %s\n", why);
 		return 4;
 	}
-	before = stat_of("lazytlb", "op_read: ") + stat_of("lazytlb", "op_adopt: ") +
-		 stat_of("lazytlb", "op_yield: ");
+	before = mmt_engine_stat("lazytlb", "op_read: ") + mmt_engine_stat("lazytlb", "op_adopt: ") +
+		 mmt_engine_stat("lazytlb", "op_yield: ");
 	snprintf(buf, sizeof(buf), "%s", engines);
 	for (e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
 		snprintf(file, sizeof(file), "%s/enable", e);
@@ -137,15 +125,15 @@ int main(int argc, char **argv)
 	for (e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
 		snprintf(file, sizeof(file), "%s/enable", e);
 		ok = ok && !mmt_write(file, "0");
-		viol += stat_of(e, "violations: ");
+		viol += mmt_engine_stat(e, "violations: ");
 	}
-	after = stat_of("lazytlb", "op_read: ") + stat_of("lazytlb", "op_adopt: ") +
-		stat_of("lazytlb", "op_yield: ");
+	after = mmt_engine_stat("lazytlb", "op_read: ") + mmt_engine_stat("lazytlb", "op_adopt: ") +
+		mmt_engine_stat("lazytlb", "op_yield: ");
 	usleep(400000);
 	if (mmt_read("targets", buf, sizeof(buf)) < 0)
 		buf[0] = '\0';
 	printf("# forks=%u execs=%u bad_children=%u lazytlb_ops=%ld mm_gone=%ld\n",
-	       forks, execs, bad, after - before, stat_of("lazytlb", "mm_gone: "));
+	       forks, execs, bad, after - before, mmt_engine_stat("lazytlb", "mm_gone: "));
 	printf("# metric: forks=%u\n# metric: lazytlb_ops=%ld\n", forks,
 	       after - before);
 	printf("# metric: lazytlb_ops_per_s=%.1f\n",

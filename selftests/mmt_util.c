@@ -159,3 +159,27 @@ const char *mmt_status_line(const char *status, const char *key)
 	}
 	return NULL;
 }
+
+long mmt_engine_stat(const char *engine, const char *key)
+{
+	char file[64], buf[8192];
+	const char *v;
+
+	snprintf(file, sizeof(file), "%s/stats", engine);
+	if (mmt_read(file, buf, sizeof(buf)) < 0)
+		return -1;
+	v = mmt_status_line(buf, key);
+	return v ? strtol(v, NULL, 10) : -1;
+}
+
+void mmt_print_engine_stats(const char *engine)
+{
+	char file[64], buf[8192], *line, *save;
+
+	snprintf(file, sizeof(file), "%s/stats", engine);
+	if (mmt_read(file, buf, sizeof(buf)) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("# %s: %s\n", file, line);
+}

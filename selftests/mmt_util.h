@@ -14,6 +14,10 @@ void mmt_path(char *buf, size_t len, const char *file);
 int mmt_read(const char *file, char *buf, size_t len);
 /* Writes text in one write(); 0 if all of it was taken, else -errno. */
 int mmt_write(const char *file, const char *text);
+/* Counter KEY ("passes: ") of ENGINE's stats file, or -1. */
+long mmt_engine_stat(const char *engine, const char *key);
+/* ENGINE's stats file as "# ENGINE/stats: line" diagnostics. */
+void mmt_print_engine_stats(const char *engine);
 /* The value after "key" in a "key: value" status dump, or NULL. */
 const char *mmt_status_line(const char *status, const char *key);
 
