@@ -119,13 +119,14 @@ mkdir -p "$kbuild" || die "cannot create $kbuild"
 avail=$(df -Pk "$kbuild" | awk 'NR==2 {print $4}')
 [ "${avail:-0}" -gt 524288 ] || die "less than 512 MiB free under $kbuild: free some space"
 
-# mmtorture.ko for this kernel, built from a copy so kernels do not clash.
+# mmtorture.ko for this kernel, built from a copy of module/ in a folder
+# of this run's own, so that runs (and kernels) never share a build.
 say "building mmtorture.ko for $kver"
-mkdir -p "$kbuild/module"
-cp "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" "$kbuild/module/"
-make -s -C "$KDIR" M="$kbuild/module" modules >"$kbuild/module-build.log" 2>&1 || {
-	tail -n 20 "$kbuild/module-build.log" >&2
-	die "mmtorture.ko does not build against KDIR=$KDIR (log: $kbuild/module-build.log)"
+modbuild=$(mktemp -d "$kbuild/module.XXXXXX") || die "cannot create a build folder in $kbuild"
+cp "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" "$modbuild/"
+make -s -C "$KDIR" M="$modbuild" modules >"$modbuild/build.log" 2>&1 || {
+	tail -n 20 "$modbuild/build.log" >&2
+	die "mmtorture.ko does not build against KDIR=$KDIR (log: $modbuild/build.log)"
 }
 
 base=$kbuild/initramfs-base.cpio
@@ -160,7 +161,7 @@ cp "$top/scripts/run-kselftest-collection" "$ov/opt/mmtorture/scripts/"
 # The kselftest install layout (make -C selftests install), when built.
 [ -x "$build/kselftest/run_kselftest.sh" ] && cp -r "$build/kselftest" "$ov/opt/mmtorture/"
 find "$build/guest/bin" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ov/opt/mmtorture/bin/" \;
-cp "$kbuild/module/mmtorture.ko" "$ov/opt/mmtorture/"
+cp "$modbuild/mmtorture.ko" "$ov/opt/mmtorture/" && rm -rf "$modbuild"
 # "@carry PROG..." in a suite: host programs (e.g. fio, stress-ng from
 # Debian's packages) copied into the guest at the same path, with the
 # shared libraries ldd names, so they run unchanged.
