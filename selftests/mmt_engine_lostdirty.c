@@ -121,19 +121,6 @@ static void usage(const char *p)
 	exit(2);
 }
 
-static unsigned long num(const char *s, unsigned long min, unsigned long max,
-			 const char *p)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		usage(p);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -157,12 +144,12 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "clean"))
 				usage(argv[0]);
 			break;
-		case 'd': cfg.duration = num(optarg, 1, 86400, argv[0]); break;
-		case 's': cfg.seed = num(optarg, 0, ~0UL, argv[0]); break;
+		case 'd': cfg.duration = mmt_opt_ulong("--duration", optarg, 1, 86400); break;
+		case 's': cfg.seed = mmt_opt_ulong("--seed", optarg, 0, ~0UL); break;
 		case 'D': cfg.dir = optarg; break;
-		case 'w': cfg.writers = num(optarg, 1, MAX_WRITERS, argv[0]); break;
-		case 't': cfg.threads = num(optarg, 1, 8, argv[0]); break;
-		case 'b': cfg.burst_us = num(optarg, 1, 1000000, argv[0]); break;
+		case 'w': cfg.writers = mmt_opt_ulong("--writers", optarg, 1, MAX_WRITERS); break;
+		case 't': cfg.threads = mmt_opt_ulong("--threads", optarg, 1, 8); break;
+		case 'b': cfg.burst_us = mmt_opt_ulong("--burst-us", optarg, 1, 1000000); break;
 		default: usage(argv[0]);
 		}
 	}

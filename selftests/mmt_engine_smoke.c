@@ -386,10 +386,10 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': duration = strtoul(optarg, NULL, 10); break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'd': duration = mmt_opt_ulong("--duration", optarg, 1, 86400); break;
+		case 's': seed = mmt_opt_ulong("--seed", optarg, 0, ~0UL); break;
 		case 'D': dir = optarg; break;
-		case 'f': fuzz = strtoul(optarg, NULL, 10); break;
+		case 'f': fuzz = mmt_opt_ulong("--fuzz", optarg, 0, 1000000); break;
 		default:
 			fprintf(stderr, "usage: %s [--duration S] [--seed N] [--dir DIR] [--fuzz N]\n",
 				argv[0]);

@@ -156,19 +156,6 @@ static void usage(const char *p)
 	exit(2);
 }
 
-static unsigned long num(const char *s, unsigned long min, unsigned long max,
-			 const char *p)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		usage(p);
-	return v;
-}
-
 static void print_report(void)
 {
 	uint64_t e = report.expected, f = report.found;
@@ -207,10 +194,10 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "clean"))
 				usage(argv[0]);
 			break;
-		case 'd': cfg.duration = num(optarg, 1, 86400, argv[0]); break;
-		case 's': cfg.seed = num(optarg, 0, ~0UL, argv[0]); break;
-		case 't': cfg.threads = num(optarg, 1, MAX_THREADS, argv[0]); break;
-		case 'p': cfg.pages = num(optarg, 1, 4096, argv[0]); break;
+		case 'd': cfg.duration = mmt_opt_ulong("--duration", optarg, 1, 86400); break;
+		case 's': cfg.seed = mmt_opt_ulong("--seed", optarg, 0, ~0UL); break;
+		case 't': cfg.threads = mmt_opt_ulong("--threads", optarg, 1, MAX_THREADS); break;
+		case 'p': cfg.pages = mmt_opt_ulong("--pages", optarg, 1, 4096); break;
 		default: usage(argv[0]);
 		}
 	}

@@ -64,13 +64,13 @@ int main(int argc, char **argv)
 			if (nsites < MAX_SITES)
 				sites[nsites++] = optarg;
 			break;
-		case 'c': cycles = strtoul(optarg, NULL, 10); break;
+		case 'c': cycles = mmt_opt_ulong("--cycles", optarg, 1, 1000000); break;
 		case 'o': ops = optarg; break;
 		case 'n': mkclean = 0; break;
-		case 'h': hold_us = strtoul(optarg, NULL, 10); break;
+		case 'h': hold_us = mmt_opt_ulong("--hold-us", optarg, 0, 1000000); break;
 		case 't': threads = optarg; break;
 		case 'D': dir = optarg; break;
-		case 's': break;
+		case 's': mmt_opt_ulong("--seed", optarg, 0, ~0UL); break;
 		default:
 			fprintf(stderr, "usage: %s --site SYM... [--cycles N] [--ops OPS] [--no-mkclean] [--hold-us N] [--threads N] [--dir DIR]\n",
 				argv[0]);

@@ -78,11 +78,18 @@ int main(int argc, char **argv)
 		return child();
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--duration"))
-			duration = strtoul(argv[i + 1], NULL, 10);
+			duration = mmt_opt_ulong("--duration", argv[i + 1], 1, 86400);
 		else if (!strcmp(argv[i], "--engines"))
 			snprintf(engines, sizeof(engines), "%s", argv[i + 1]);
-		else if (strcmp(argv[i], "--seed"))
-			return 2;
+		else if (!strcmp(argv[i], "--seed"))
+			mmt_opt_ulong("--seed", argv[i + 1], 0, ~0UL);
+		else
+			break;
+	}
+	if (i < argc) {
+		fprintf(stderr, "usage: %s [--duration S] [--engines E,...] [--seed N] (not '%s')\n",
+			argv[0], argv[i]);
+		return 2;
 	}
 	printf("TAP version 13\n1..1\n");
 	why = mmt_module_missing();

@@ -183,3 +183,19 @@ void mmt_print_engine_stats(const char *engine)
 	     line = strtok_r(NULL, "\n", &save))
 		printf("# %s: %s\n", file, line);
 }
+
+unsigned long mmt_opt_ulong(const char *opt, const char *text,
+			    unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "%s: %s must be an integer from %lu to %lu, not '%s'\n",
+			program_invocation_short_name, opt, min, max, text);
+		exit(2);
+	}
+	return v;
+}

@@ -14,6 +14,12 @@ void mmt_path(char *buf, size_t len, const char *file);
 int mmt_read(const char *file, char *buf, size_t len);
 /* Writes text in one write(); 0 if all of it was taken, else -errno. */
 int mmt_write(const char *file, const char *text);
+/*
+ * OPT's value TEXT as a decimal integer in [MIN, MAX]; anything else ends
+ * the program with a one-line message and exit status 2.
+ */
+unsigned long mmt_opt_ulong(const char *opt, const char *text,
+			    unsigned long min, unsigned long max);
 /* Counter KEY ("passes: ") of ENGINE's stats file, or -1. */
 long mmt_engine_stat(const char *engine, const char *key);
 /* ENGINE's stats file as "# ENGINE/stats: line" diagnostics. */
