@@ -32,6 +32,8 @@ $(BUILD)/ksrc.path:
 guest: $(BUILD)/ksrc.path
 	$(MAKE) -C selftests OUTPUT=$(GUEST_BIN) KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=
 	$(MAKE) -C workloads O=$(GUEST_BIN)
+	install -m 755 selftests/mmt_workload_killed.sh $(GUEST_BIN)/
+	install -m 755 selftests/mmt_lib.sh $(GUEST_BIN)/
 	rm -rf $(BUILD)/kselftest
 	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest \
 		OUTPUT=$(BUILD)/kselftest-build KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=

@@ -10,7 +10,7 @@
 #   KERNEL      6.12 (default), 6.1, an exact Debian release, or a bzImage path
 #   KDIR        kernel build folder; needed with a bzImage path
 #   MODROOT     INSTALL_MOD_PATH of your own build (its storage modules)
-#   SUITE       suite name in scripts/suites (default smoke)
+#   SUITE       suite name in scripts/suites (default attack)
 #   DURATION    seconds per timed workload (default 10)
 #   SEED        seed for every test (default: from the clock, recorded)
 #   SMP         vCPUs (default 2)         MEM     guest MiB (default 2048)
@@ -44,7 +44,7 @@ for kv in "$@"; do
 done
 
 KERNEL=${KERNEL:-6.12}
-SUITE=${SUITE:-smoke}
+SUITE=${SUITE:-attack}
 DURATION=${DURATION:-10}
 SMP=${SMP:-2}
 MEM=${MEM:-2048}

@@ -4,8 +4,11 @@
 # mmt_broken_modes.sh - each broken mode must be caught by its detector.
 # The module is reloaded with the broken mode; a test passes only when its
 # detector reported the failure with its evidence line:
-#   mkclean_noflush  mmt_engine_lostdirty --expect loss   "# lost write: "
-#   vma_stale        mmt_engine_vmastale --expect stale   "# stale contents: "
+#   mkclean_noflush  racewrite --engines mkclean --clean module
+#                    --expect lost-write                  "# lost write: "
+#   vma_stale        vma-stale --engines vma --expect stale  "# stale contents: "
+# The detectors are the checkers a user runs, with the module's engines
+# acting on the checkers' own memory.
 . "$(dirname "$0")/mmt_lib.sh"
 
 require_root
@@ -55,9 +58,9 @@ caught() {
 	rm -f "$_out"
 }
 
-caught mkclean_noflush '# lost write: ' "$here/mmt_engine_lostdirty" --expect loss \
-	--duration 60 --seed "$MMT_SEED" --dir "$dir"
-caught vma_stale '# stale contents: ' "$here/mmt_engine_vmastale" --expect stale \
-	--duration 60 --seed "$MMT_SEED"
+caught mkclean_noflush '# lost write: ' "$here/racewrite" --engines mkclean \
+	--clean module --burst 8 --expect lost-write --duration 60 --seed "$MMT_SEED" --dir "$dir"
+caught vma_stale '# stale contents: ' "$here/vma-stale" --engines vma \
+	--engine-set vma.ops=mmap_fixed --expect stale --duration 60 --seed "$MMT_SEED"
 [ $fail = 0 ] && exit $KSFT_PASS
 exit $KSFT_FAIL

@@ -69,6 +69,8 @@ int main(int argc, char **argv)
 {
 	unsigned int duration = 4, forks = 0, execs = 0, bad = 0;
 	char engines[256] = "lazytlb", *e, *save, buf[8192], file[64];
+	char *names[8];
+	int n;
 	long before, after, viol = 0;
 	const char *why;
 	time_t end;
@@ -128,11 +130,15 @@ int main(int argc, char **argv)
 			bad++;
 		}
 	}
+	/* In reverse: probes armed first are disarmed last. */
 	snprintf(buf, sizeof(buf), "%s", engines);
-	for (e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
-		snprintf(file, sizeof(file), "%s/enable", e);
+	for (n = 0, e = strtok_r(buf, ",", &save); e && n < 8;
+	     e = strtok_r(NULL, ",", &save))
+		names[n++] = e;
+	while (n--) {
+		snprintf(file, sizeof(file), "%s/enable", names[n]);
 		ok = ok && !mmt_write(file, "0");
-		viol += mmt_engine_stat(e, "violations: ");
+		viol += mmt_engine_stat(names[n], "violations: ");
 	}
 	after = mmt_engine_stat("lazytlb", "op_read: ") + mmt_engine_stat("lazytlb", "op_adopt: ") +
 		mmt_engine_stat("lazytlb", "op_yield: ");
