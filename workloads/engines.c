@@ -747,7 +747,12 @@ void engines_describe(const struct engines *e, char *buf, size_t len)
 	size_t n;
 	unsigned int i;
 
+	char status[4096], broken[64];
+
 	n = snprintf(buf, len, "engines=%s", names_of(e->mask));
+	if (engines_any(e) && mmt_read("status", status, sizeof(status)) > 0 &&
+	    line_value(status, "broken", broken, sizeof(broken)))
+		n += snprintf(buf + n, len - n, " module_broken=%s", broken);
 	for (i = 0; i < e->nr_set && n < len; i++)
 		n += snprintf(buf + n, len - n, " %s.%s=%s",
 			      engine_names[e->set[i].engine], e->set[i].key,
