@@ -603,10 +603,11 @@ void engines_arm(struct engines *e, uint64_t seed)
 	if (ret)
 		setup_fail(e, "cannot write the seed to the module: %s",
 			   strerror(-ret));
-	if (engines_on(e, ENG_LAZYTLB) && !have_arena) {
+	if ((engines_on(e, ENG_LAZYTLB) && !have_arena) || !e->nr_targets) {
 		/*
-		 * lazytlb adopts the mm of an arena's owner: give it a page of
-		 * ours that no checker looks at.
+		 * lazytlb adopts the mm of an arena's owner, tlbdelay's filter
+		 * needs a target of ours: give them a page that no checker
+		 * looks at (and that no engine can hurt).
 		 */
 		lazy_len = sysconf(_SC_PAGESIZE);
 		lazy_page = mmap(NULL, lazy_len, PROT_READ | PROT_WRITE,
