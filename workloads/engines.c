@@ -818,9 +818,12 @@ void engines_report(const struct engines *e, unsigned int first,
 			break;
 		}
 		if (id == ENG_TLBDELAY)
-			diag("engine tlbdelay: filtered_calls=%lld delays=%lld budget_skips=%lld errors=%lld violations=%lld",
+			diag("engine tlbdelay: filtered_calls=%lld delays=%lld budget_skips=%s errors=%lld violations=%lld",
 			     work, final_of(e, id, "delays"),
-			     final_of(e, id, "budget_skips"), errs, viol);
+			     final_of(e, id, "budget_skips") < 0 ? "n/a" :
+			     (snprintf(why, sizeof(why), "%lld",
+				       final_of(e, id, "budget_skips")), why),
+			     errs, viol);
 		else
 			diag("engine %s: %s=%lld errors=%lld violations=%lld",
 			     engine_names[id],

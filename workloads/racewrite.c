@@ -76,6 +76,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -189,6 +191,7 @@ static struct {
 	atomic_uint reports;
 	atomic_uint lost[NR_TESTS];
 	atomic_int detected;
+	char contract[256];	/* the vma engine broke the contract: how */
 	double detected_at;	/* elapsed at the first lost write reported */
 	pthread_mutex_t remap_lock;
 	/* --clean=thread */
@@ -914,6 +917,40 @@ static void wait_run(void)
 	atomic_store(&run.stop, 1);
 }
 
+/*
+ * After the vma engine ran: every page of our mapping must still be our
+ * file (the contract: it zaps, or unmaps and maps the same file back).
+ * A module that maps anonymous memory into the hole instead makes every
+ * later store there look lost; say so instead of blaming the kernel.
+ */
+static void check_mapping(void)
+{
+	unsigned long lo, hi, a = (unsigned long)run.map;
+	unsigned long b = a + run.map_size, ino, maj, min;
+	char line[512];
+	struct stat st;
+	FILE *f;
+
+	if (!engines_on(&eng, ENG_VMA) || fstat(run.fd, &st))
+		return;
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &lo, &hi, &maj,
+			   &min, &ino) != 5 || hi <= a || lo >= b)
+			continue;
+		if (ino == st.st_ino && makedev(maj, min) == st.st_dev)
+			continue;
+		snprintf(run.contract, sizeof(run.contract),
+			 "the vma engine left memory other than our file at 0x%lx-0x%lx in our MAP_SHARED mapping (a module that maps anonymous memory back after munmap breaks racewrite's contract: use --engine-set vma.ops=dontneed,zap_all with it)",
+			 lo < a ? a : lo, hi > b ? b : hi);
+		diag("error: %s", run.contract);
+		break;
+	}
+	fclose(f);
+}
+
 /* --selfcheck=stale|torn|zero: rewrite one block behind the checker. */
 static void inject_final(void)
 {
@@ -1113,6 +1150,11 @@ static int report(const char *final_err)
 		goto out;
 	}
 	v[T_LOOP] = V_PASS;
+	if (run.contract[0]) {
+		v[T_LOOP] = v[T_FINAL] = V_FAIL;
+		why[T_LOOP] = why[T_FINAL] = run.contract;
+		goto out;
+	}
 	if (atomic_load(&run.lost[T_LOOP])) {
 		v[T_LOOP] = V_FAIL;
 		why[T_LOOP] = "a read-back after clean+drop lost a store";
@@ -1174,6 +1216,7 @@ int main(int argc, char **argv)
 	wait_run();
 	join_threads();
 	engines_disarm(&eng);
+	check_mapping();
 
 	if (cfg.selfcheck >= SC_STALE && cfg.selfcheck <= SC_ZERO)
 		inject_final();
