@@ -30,7 +30,14 @@
  * dontneed_storm_no_stale_or_torn (the read-backs right after each store)
  * and dontneed_storm_final_verify (every page after the run; the file
  * after fsync, POSIX_FADV_DONTNEED and, as root, drop_caches).
+ * With --engines (engines.h) one engine_<name> test per engine follows.
  * Exit 0 pass, 1 finding/error/timeout, 2 bad option, 4 skip.
+ *
+ * Module engines: the file region is registered as "file FD" (mkclean);
+ * with vma the shmem and file regions (MAP_SHARED) are arenas, zapped
+ * only (dontneed, zap_all), which keeps their contents just as the
+ * DONTNEED-on-shared checks expect; the private anonymous region is never
+ * offered to the module.
  *
  * Self-checks (--selfcheck) simulate a bug; it must be reported at the
  * injected offset and the run exits 1.  The target is worker (seed % T)
@@ -51,6 +58,7 @@
  *   # selfcheck: injected hang thread=T round=R
  *   # watchdog: REASON
  *   # error: WHAT: STRERROR
+ *   # progress: elapsed=12.0s rounds=N storms=N delays=N bad=N   (every 10 s)
  * O is the offset of the first bad block from the start of the region, P
  * that of its page; expected seq=0 means a zero block was expected.
  */

@@ -47,9 +47,28 @@
  *   hang        that writer stops at round 16 + seed % 48 and ignores the
  *               stop flag; the watchdog must end the run (TIMEOUT).
  *
- * Output is KTAP: 2 tests, racewrite_no_lost_write (read-backs during the
- * run) and racewrite_final_verify.  Exit 0 pass, 1 lost write / error /
- * timeout, 2 bad option, 4 scratch directory missing or read-only.
+ * Module engines (--engines, engines.h; docs/races.md section 1): the file
+ * is registered as "file FD" (mkclean cleans it, tlbdelay delays our mm's
+ * zap and clean paths); only with vma the mapping is also an arena, which
+ * the module may only zap (dontneed, zap_all) or unmap a run of and map
+ * the same file back (munmap): stores into the momentary hole restart,
+ * ENOMEM from a hole is tolerated, and afterwards the whole mapping must
+ * still be our file.  --clean module leaves cleaning to mkclean: each
+ * round the writer stores (--burst N pages of stamps, each with the next
+ * seq), MADV_DONTNEEDs its page, POSIX_FADV_DONTNEEDs it, preads it and
+ * compares with the last store (an older seq read back: class stale).
+ *
+ * --expect lost-write is the positive control for a broken module (e.g.
+ * broken=mkclean_noflush with --engines mkclean --clean module): the run
+ * passes iff a lost write is reported, with time_to_detection_ms.
+ *
+ * Output is KTAP: racewrite_no_lost_write (read-backs during the run; with
+ * --expect lost-write racewrite_lost_write_detected, which fails with "no
+ * lost write within --duration" when none was seen), racewrite_final_verify
+ * (with --expect lost-write it fails only if the check could not run),
+ * then engine_<name> per requested engine (engines.h), with metrics
+ * engine_<name>_<counter>.  Exit 0 pass, 1 lost write / error / timeout,
+ * 2 bad option or engine setup, 4 scratch directory missing or read-only.
  *
  * Report lines (stable; selfcheck.sh and the host tools parse them):
  *   # lost write: offset=O expected seq=E found seq=F class=C writer=W elapsed=T.TTTs seed=S phase=loop|final
@@ -60,6 +79,9 @@
  *   # selfcheck: injected hang writer=W round=R
  *   # watchdog: REASON
  *   # error: WHAT: STRERROR
+ *   # progress: elapsed=12.0s writer_iter=N zaps=N cleans=N delays=N lost=N
+ *               (every 10 s; cleans are mkclean passes with --clean module,
+ *               delays tlbdelay's)
  * O, E, F, S, P are decimal; O is the file offset of the first bad block of
  * the page, P that of the page; C is a stamp class (stamp.h); W is "none"
  * for pages nobody owns; "#   found: all zero" replaces the found line for
