@@ -592,6 +592,13 @@ static void apply(struct engines *e, enum engine_id id)
 
 static unsigned int enabled_mask;
 
+/*
+ * The module's counters run on across enables (and other processes' runs):
+ * what they were when we armed, subtracted from the final ones.
+ */
+static struct engines base;
+static void keep_final(struct engines *e, enum engine_id id, char *stats);
+
 void engines_arm(struct engines *e, uint64_t seed)
 {
 	char file[64];
@@ -620,6 +627,14 @@ void engines_arm(struct engines *e, uint64_t seed)
 	for (id = 0; id < ENG_NR; id++)
 		if (engines_on(e, id))
 			apply(e, id);
+	for (id = 0; id < ENG_NR; id++) {
+		char stats[STATS_MAX];
+
+		snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
+		base.nr_final[id] = 0;
+		if (engines_on(e, id) && mmt_read(file, stats, sizeof(stats)) > 0)
+			keep_final(&base, id, stats);
+	}
 	e->armed = true;
 	for (id = 0; id < ENG_NR; id++) {
 		if (!engines_on(e, id))
@@ -667,6 +682,41 @@ static void keep_final(struct engines *e, enum engine_id id, char *stats)
 	}
 }
 
+static void subtract_base(struct engines *e, enum engine_id id)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < e->nr_final[id]; i++) {
+		/* tlbdelay's sites, and so their sums, are new each arm. */
+		if (id == ENG_TLBDELAY &&
+		    (!strcmp(e->final[id][i].key, "delays") ||
+		     !strcmp(e->final[id][i].key, "filtered_calls")))
+			continue;
+		for (j = 0; j < base.nr_final[id]; j++)
+			if (!strcmp(e->final[id][i].key, base.final[id][j].key))
+				e->final[id][i].value -= base.final[id][j].value;
+	}
+}
+
+/*
+ * tlbdelay's live delays/filtered_calls: the sum of its sites' hits=/calls=
+ * (its summary lines are summed only after they are printed).
+ */
+static long long tlbdelay_live(const char *stats, const char *key)
+{
+	const char *p = stats, *f = !strcmp(key, "delays") ? " hits=" : " calls=";
+	long long n = -1;
+
+	while ((p = strstr(p, "site: "))) {
+		const char *nl = strchrnul(p, '\n'), *q = strstr(p, f);
+
+		if (q && q < nl)
+			n = (n < 0 ? 0 : n) + strtoll(q + strlen(f), NULL, 10);
+		p = nl;
+	}
+	return n;
+}
+
 void engines_disarm(struct engines *e)
 {
 	char file[64], stats[STATS_MAX];
@@ -690,6 +740,7 @@ void engines_disarm(struct engines *e)
 			snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
 			if (mmt_read(file, stats, sizeof(stats)) > 0)
 				keep_final(e, id, stats);
+			subtract_base(e, id);
 		}
 		e->armed = false;
 	}
@@ -723,12 +774,22 @@ long long engines_stat(const struct engines *e, enum engine_id id,
 		return -1;
 	}
 	snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
-	if (mmt_read(file, stats, sizeof(stats)) <= 0 ||
-	    !line_value(stats, key, val, sizeof(val)))
+	if (mmt_read(file, stats, sizeof(stats)) <= 0)
+		return -1;
+	if (id == ENG_TLBDELAY && (!strcmp(key, "delays") ||
+				   !strcmp(key, "filtered_calls")) &&
+	    tlbdelay_live(stats, key) >= 0)
+		return tlbdelay_live(stats, key);
+	if (!line_value(stats, key, val, sizeof(val)))
 		return -1;
 	errno = 0;
 	v = strtoll(val, &end, 10);
-	return errno || end == val || *end ? -1 : v;
+	if (errno || end == val || *end)
+		return -1;
+	for (i = 0; i < base.nr_final[id]; i++)
+		if (!strcmp(base.final[id][i].key, key))
+			v -= base.final[id][i].value;
+	return v;
 }
 
 long long engines_delays(const struct engines *e)
