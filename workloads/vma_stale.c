@@ -4,7 +4,8 @@
  * section 2): after a mapping is replaced, unmapped or zapped, no thread
  * sees its old contents again.
  *
- * An anonymous private arena (--pages) is registered with the module
+ * An anonymous private arena (--pages, between two unregistered guard
+ * pages) is registered with the module
  * ("arena START LEN", engines.h) and, with --engines vma, the module's vma
  * engine unmaps and re-maps, replaces (MAP_FIXED) and zaps page runs of it
  * while toucher threads (--threads) load and store stamps (stamp.h) in it.
@@ -406,6 +407,7 @@ static void setup(void)
 {
 	unsigned long nblocks, i;
 	struct toucher *t;
+	char *guard;
 
 	if (engines_on(&eng, ENG_TLBDELAY)) {
 		if (sched_getaffinity(0, sizeof(run.cpus), &run.cpus))
@@ -419,8 +421,19 @@ static void setup(void)
 	if (cfg.threads > nblocks)
 		usage_error("--threads %lu: more than the %lu blocks of --pages %lu",
 			    cfg.threads, nblocks, cfg.pages);
-	run.arena = mmap(NULL, run.size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * A PROT_NONE guard page on each side, never registered: a hole the
+	 * vma engine makes at an end of the arena must not merge with the
+	 * free space around it, or the next big mmap (a thread's stack)
+	 * lands in it before the engine maps the arena back.
+	 */
+	guard = mmap(NULL, run.size + 2 * run.page_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (guard == MAP_FAILED)
+		die_errno("mmap arena guard");
+	run.arena = mmap(guard + run.page_size, run.size,
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (run.arena == MAP_FAILED)
 		die_errno("mmap arena");
 	run.t = calloc(cfg.threads, sizeof(*run.t));
