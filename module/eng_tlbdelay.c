@@ -3,27 +3,46 @@
  * TLB-gather window forcing: kprobes at named kernel functions that
  * busy-wait for a while, but only in tasks whose mm is a registered
  * target's (the owner's threads, and engine threads that adopted it), so
- * the rest of the system runs at full speed. A delay at the entry of
- * tlb_finish_mmu() stretches the window between a zap clearing the PTEs
- * and the TLB flush; one at folio_mkclean() stretches page cleaning.
+ * the rest of the system runs at full speed. The default sites sit inside
+ * the window between a zap clearing a dirty PTE and the TLB flush, and in
+ * page cleaning (docs/races.md section 1).
  *
  * /sys/kernel/debug/mmtorture/tlbdelay/sites (changed only while disabled):
  *   add SYMBOL[+OFFSET] DELAY_US [PROBABILITY_PCT [MAX_HITS]]
  *   del SYMBOL[+OFFSET]
  *   clear
  *   defaults      the built-in sites this kernel has (others are skipped)
- * A site is checked by registering its probe once when added. DELAY_US is
- * 1..2000, PROBABILITY_PCT 1..100 (default 100), MAX_HITS 0 = unlimited.
- * enable=1 registers every probe; enable=0 and rmmod remove them all.
+ * DELAY_US is 1..2000, PROBABILITY_PCT 1..100 (default 100), MAX_HITS
+ * 0 = unlimited.
+ *
+ * No text is patched while a workload runs unless it asked for it: "add"
+ * registers the probe disabled (register_kprobe() neither arms nor
+ * optimizes a KPROBE_FLAG_DISABLED probe, INT3 or ftrace based), which
+ * proves the site can be probed; the probe stays registered while the
+ * site is listed. enable=1 arms every site (enable_kprobe()), enable=0
+ * disarms them (disable_kprobe()); del, clear and rmmod unregister them.
+ * Multi-threaded TCG faults when probes are patched in or out while the
+ * probed function is hot: a workload arms once before its threads start
+ * and disarms after they joined.
+ *
+ * tlbdelay/budget_ms (1..1000, default 100; changed only while disabled):
+ * the delay time allowed per second of wall time, all sites and CPUs
+ * together. A delay that would exceed the current second's budget is
+ * skipped and counted: a large munmap under the mmap_lock is slowed down
+ * by a bounded factor, never long enough for the hung-task detector.
+ *
+ * Whether a call is delayed is a function of the module seed, the site's
+ * index and the call's number at that site since the engine was enabled:
+ * the same seed makes the same choices for the same call sequence.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
-#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -35,6 +54,10 @@
 #define TLD_MAX_SITES 16
 #define TLD_MAX_DELAY_US 2000
 #define TLD_DEFAULT_DELAY_US 200
+#define TLD_DEFAULT_PROB 50
+#define TLD_MIN_BUDGET_MS 1
+#define TLD_MAX_BUDGET_MS 1000
+#define TLD_DEFAULT_BUDGET_MS 100
 
 struct tld_site {
 	char sym[KSYM_NAME_LEN];
@@ -42,61 +65,149 @@ struct tld_site {
 	unsigned int delay_us;
 	unsigned int prob;
 	u64 max_hits;
+	const char *why;		/* static text without spaces */
+	unsigned int idx;		/* position when the engine was enabled */
 	struct kprobe kp;
-	bool armed;
+	bool registered;		/* with KPROBE_FLAG_DISABLED */
+	bool armed;			/* enable_kprobe() succeeded */
 	int reg_err;
+	atomic64_t seq;			/* calls since enabled: the hash input */
 	atomic64_t calls;
 	atomic64_t hits;
+	atomic64_t budget_skips;
+	atomic64_t delay_us_total;
 };
 
 static struct tld_site *tld_sites[TLD_MAX_SITES];
 static unsigned int tld_nr;
+static unsigned int tld_budget_ms = TLD_DEFAULT_BUDGET_MS;
+
+/* Set at enable, read by the probes. */
+static u64 tld_seed;
+static unsigned int tld_budget_us;
+/* The current budget second (jiffies / HZ) and the delay spent in it. */
+static atomic_long_t tld_window;
+static atomic_t tld_window_used_us;
+
+struct tld_default {
+	const char *sym;
+	const char *why;
+};
 
 /*
- * The zap-to-flush window and the page-cleaning path. Names that do not
- * exist on a kernel (page_remove_rmap went away in 6.9, tlb_flush_rmaps
- * came in 6.2; zap_pte_range is often inlined) are skipped there.
+ * The built-in sites, chosen from each kernel's zap path (zap_pte_range()
+ * in mm/memory.c, include/asm-generic/tlb.h, mm/mmu_gather.c,
+ * arch/x86/mm/tlb.c). Sites before the window (unmap_page_range) or after
+ * it (tlb_finish_mmu, free_pages_and_swap_cache) only slow the zap down.
+ * Chosen at build time by a feature test (Kbuild): 6.1 has no delayed
+ * rmap, 6.2 and later (6.12) have tlb_flush_rmaps().
  */
-static const char * const tld_defaults[] = {
-	"unmap_page_range",
-	"zap_pte_range",
-	"tlb_flush_rmaps",
-	"page_remove_rmap",
-	"tlb_finish_mmu",
-	"flush_tlb_mm_range",
-	"free_pages_and_swap_cache",
-	"folio_mkclean",
-	"folio_clear_dirty_for_io",
+static const struct tld_default tld_defaults[] = {
+#ifndef MMT_HAVE_DELAY_RMAP
+	/*
+	 * No delayed rmap: zap_pte_range() clears a dirty shared PTE, marks
+	 * the page dirty, page_remove_rmap() and queues the page; the forced
+	 * flush comes later under the PTL. Once the mapcount is 0,
+	 * folio_mkclean() returns at once and stale-TLB stores land in a
+	 * page that writeback cleaned.
+	 */
+	{ "__tlb_remove_page_size",
+	  "no_delayed_rmap:each_page_queued_after_its_rmap_removal_before_the_TLB_flush" },
+	{ "flush_tlb_mm_range",
+	  "no_delayed_rmap:forced_flush_of_a_batch_whose_rmaps_are_all_removed:widest_window" },
+#else
+	/*
+	 * Delayed rmap (5df397dec7c4): a dirty shared PTE's rmap is removed
+	 * by tlb_flush_rmaps() after tlb_flush_mmu_tlbonly(), both under the
+	 * PTL; folio_mkclean() waits on that PTL. These sites stretch the
+	 * fixed ordering, so a regression of it would lose data.
+	 */
+	{ "__tlb_remove_folio_pages",
+	  "delayed_rmap:each_folio_queued_PTE_cleared_TLB_not_flushed_rmap_delayed" },
+	{ "flush_tlb_mm_range",
+	  "delayed_rmap:forced_flush_under_the_PTL_before_the_delayed_rmap_removal" },
+	{ "tlb_flush_rmaps",
+	  "delayed_rmap:delayed_rmap_removal_after_the_flush_under_the_PTL" },
+#endif
+	{ "folio_mkclean",
+	  "cleaning:write-protects_and_cleans_PTEs_found_through_the_rmap" },
+	{ "folio_clear_dirty_for_io",
+	  "cleaning:writeback_clears_the_dirty_flag_before_I/O" },
 };
 
 enum {
 	TLD_C_CALLS,
 	TLD_C_HITS,
+	TLD_C_BUDGET_SKIPS,
+	TLD_C_DELAY_US,
 	TLD_NR_COUNTERS,
 };
 
 static const char * const tld_counter_names[] = {
 	[TLD_C_CALLS] = "filtered_calls",
 	[TLD_C_HITS] = "delays",
+	[TLD_C_BUDGET_SKIPS] = "budget_skips",
+	[TLD_C_DELAY_US] = "delay_us_total",
 };
+
+/* splitmix64's finalizer: a well-mixed 64-bit function of its input. */
+static u64 tld_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* 0..99, deterministic in (seed, site index, call number). */
+static unsigned int tld_draw(const struct tld_site *s, u64 n)
+{
+	u64 h = tld_mix(tld_mix(READ_ONCE(tld_seed) ^ s->idx) ^ n);
+
+	return (unsigned int)(((h >> 32) * 100) >> 32);
+}
+
+/* Takes @us from the current second's budget; false when it does not fit. */
+static bool tld_budget_take(unsigned int us)
+{
+	long now = jiffies / HZ, win = atomic_long_read(&tld_window);
+
+	if (win != now && atomic_long_cmpxchg(&tld_window, win, now) == win)
+		atomic_set(&tld_window_used_us, 0);
+	if (atomic_add_return(us, &tld_window_used_us) <=
+	    READ_ONCE(tld_budget_us))
+		return true;
+	atomic_sub(us, &tld_window_used_us);
+	return false;
+}
 
 static int tld_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct tld_site *s = container_of(kp, struct tld_site, kp);
+	u64 n;
 
 	if (!mmt_target_mm(current->mm))
 		return 0;
 	atomic64_inc(&s->calls);
+	n = atomic64_inc_return(&s->seq);
 	if (s->max_hits && atomic64_read(&s->hits) >= s->max_hits)
 		return 0;
-	if (s->prob < 100 && get_random_u32() % 100 >= s->prob)
+	if (s->prob < 100 && tld_draw(s, n) >= s->prob)
 		return 0;
+	if (!tld_budget_take(s->delay_us)) {
+		atomic64_inc(&s->budget_skips);
+		return 0;
+	}
 	atomic64_inc(&s->hits);
+	atomic64_add(s->delay_us, &s->delay_us_total);
 	udelay(s->delay_us);
 	return 0;
 }
 
-static int tld_arm(struct tld_site *s)
+NOKPROBE_SYMBOL(tld_pre);
+
+/* Registered but not armed: no text is patched. */
+static int tld_register(struct tld_site *s)
 {
 	int ret;
 
@@ -104,16 +215,17 @@ static int tld_arm(struct tld_site *s)
 	s->kp.symbol_name = s->sym;
 	s->kp.offset = s->offset;
 	s->kp.pre_handler = tld_pre;
+	s->kp.flags = KPROBE_FLAG_DISABLED;
 	ret = register_kprobe(&s->kp);
-	s->armed = !ret;
-	s->reg_err = ret;
+	s->registered = !ret;
 	return ret;
 }
 
-static void tld_disarm(struct tld_site *s)
+static void tld_unregister(struct tld_site *s)
 {
-	if (s->armed)
+	if (s->registered)
 		unregister_kprobe(&s->kp);
+	s->registered = false;
 	s->armed = false;
 }
 
@@ -150,7 +262,7 @@ static int tld_parse_sym(char *spec, unsigned int *offset)
 }
 
 static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
-		   unsigned int prob, u64 max_hits)
+		   unsigned int prob, u64 max_hits, const char *why)
 {
 	struct tld_site *s;
 	int ret;
@@ -167,26 +279,29 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 	s->delay_us = delay;
 	s->prob = prob;
 	s->max_hits = max_hits;
-	/* Proves the site can be probed; it stays off until enabled. */
-	ret = tld_arm(s);
+	s->why = why;
+	/* Proves the site can be probed; it stays disarmed until enabled. */
+	ret = tld_register(s);
 	if (ret) {
 		kfree(s);
 		return ret == -EINVAL || ret == -ENOENT ? -ENOENT : ret;
 	}
-	tld_disarm(s);
-	s->reg_err = 0;
 	tld_sites[tld_nr++] = s;
 	return 0;
 }
 
+static void tld_free(unsigned int n)
+{
+	tld_unregister(tld_sites[n]);
+	kfree(tld_sites[n]);
+	tld_sites[n] = tld_sites[--tld_nr];
+	tld_sites[tld_nr] = NULL;
+}
+
 static void tld_clear(void)
 {
-	while (tld_nr) {
-		tld_nr--;
-		tld_disarm(tld_sites[tld_nr]);
-		kfree(tld_sites[tld_nr]);
-		tld_sites[tld_nr] = NULL;
-	}
+	while (tld_nr)
+		tld_free(tld_nr - 1);
 }
 
 static int tld_load_defaults(void)
@@ -195,8 +310,35 @@ static int tld_load_defaults(void)
 
 	tld_clear();
 	for (i = 0; i < ARRAY_SIZE(tld_defaults); i++)
-		tld_add(tld_defaults[i], 0, TLD_DEFAULT_DELAY_US, 50, 0);
+		tld_add(tld_defaults[i].sym, 0, TLD_DEFAULT_DELAY_US,
+			TLD_DEFAULT_PROB, 0, tld_defaults[i].why);
 	return tld_nr ? 0 : -ENOENT;
+}
+
+/* "DELAY_US [PROBABILITY_PCT [MAX_HITS]]", each strictly parsed. */
+static int tld_parse_add(char *s, unsigned int *delay, unsigned int *prob,
+			 u64 *max_hits)
+{
+	char *tok[3];
+	unsigned int n = 0;
+	char *t;
+
+	while ((t = strsep(&s, " ")) != NULL) {
+		if (!*t)
+			continue;
+		if (n == ARRAY_SIZE(tok))
+			return -EINVAL;
+		tok[n++] = t;
+	}
+	if (!n || kstrtouint(tok[0], 10, delay))
+		return -EINVAL;
+	if (n > 1 && kstrtouint(tok[1], 10, prob))
+		return -EINVAL;
+	if (n > 2 && kstrtou64(tok[2], 10, max_hits))
+		return -EINVAL;
+	if (!*delay || *delay > TLD_MAX_DELAY_US || !*prob || *prob > 100)
+		return -EINVAL;
+	return 0;
 }
 
 static int tld_cmd(char *s)
@@ -205,7 +347,6 @@ static int tld_cmd(char *s)
 	char *cmd, *spec;
 	u64 max_hits = 0;
 	int n, ret;
-	char extra;
 
 	s = strim(s);
 	cmd = strsep(&s, " ");
@@ -227,20 +368,15 @@ static int tld_cmd(char *s)
 		n = tld_find(spec, offset);
 		if (n < 0)
 			return n;
-		tld_disarm(tld_sites[n]);
-		kfree(tld_sites[n]);
-		tld_sites[n] = tld_sites[--tld_nr];
-		tld_sites[tld_nr] = NULL;
+		tld_free(n);
 		return 0;
 	}
 	if (strcmp(cmd, "add") || !s)
 		return -EINVAL;
-	n = sscanf(s, "%u %u %llu %c", &delay, &prob, &max_hits, &extra);
-	if (n < 1 || n > 3)
-		return -EINVAL;
-	if (!delay || delay > TLD_MAX_DELAY_US || !prob || prob > 100)
-		return -EINVAL;
-	return tld_add(spec, offset, delay, prob, max_hits);
+	ret = tld_parse_add(s, &delay, &prob, &max_hits);
+	if (ret)
+		return ret;
+	return tld_add(spec, offset, delay, prob, max_hits, "user");
 }
 
 static ssize_t sites_write(struct file *file, const char __user *buf,
@@ -256,13 +392,19 @@ static ssize_t sites_write(struct file *file, const char __user *buf,
 	s = memdup_user_nul(buf, count);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	if (strlen(s) != count) {
+		ret = -EINVAL;
+		goto out;
+	}
 	mutex_lock(&e->lock);
 	ret = e->enabled ? -EBUSY : tld_cmd(s);
 	mutex_unlock(&e->lock);
+out:
 	kfree(s);
 	return ret ? ret : count;
 }
 
+/* One line per site; why= last, its value without spaces. */
 static void tld_show_sites(struct seq_file *m)
 {
 	unsigned int i;
@@ -275,8 +417,10 @@ static void tld_show_sites(struct seq_file *m)
 			   s->max_hits, s->armed ? "armed" : "off");
 		if (s->reg_err)
 			seq_printf(m, " error=%d", s->reg_err);
-		seq_printf(m, " calls=%lld hits=%lld\n",
-			   atomic64_read(&s->calls), atomic64_read(&s->hits));
+		seq_printf(m, " calls=%lld hits=%lld budget_skips=%lld delay_us_total=%lld why=%s\n",
+			   atomic64_read(&s->calls), atomic64_read(&s->hits),
+			   atomic64_read(&s->budget_skips),
+			   atomic64_read(&s->delay_us_total), s->why);
 	}
 }
 
@@ -304,54 +448,99 @@ static const struct file_operations sites_fops = {
 	.release = single_release,
 };
 
-static void tld_sum(struct mmt_engine *e)
+static ssize_t budget_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
 {
-	s64 calls = 0, hits = 0;
-	unsigned int i;
+	return mmt_engine_u32_read(READ_ONCE(tld_budget_ms), buf, count, ppos);
+}
+
+static ssize_t budget_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	struct mmt_engine *e = file->private_data;
+
+	return mmt_engine_u32_write(e, &tld_budget_ms, TLD_MIN_BUDGET_MS,
+				    TLD_MAX_BUDGET_MS, buf, count, ppos);
+}
+
+static const struct file_operations budget_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = budget_read,
+	.write = budget_write,
+	.llseek = default_llseek,
+};
+
+/* Under e->lock: the engine counters are the sums over the sites. */
+static void tld_sync_counters(struct mmt_engine *e)
+{
+	s64 c[TLD_NR_COUNTERS] = { 0 };
+	unsigned int i, k;
 
 	for (i = 0; i < tld_nr; i++) {
-		calls += atomic64_read(&tld_sites[i]->calls);
-		hits += atomic64_read(&tld_sites[i]->hits);
+		c[TLD_C_CALLS] += atomic64_read(&tld_sites[i]->calls);
+		c[TLD_C_HITS] += atomic64_read(&tld_sites[i]->hits);
+		c[TLD_C_BUDGET_SKIPS] +=
+			atomic64_read(&tld_sites[i]->budget_skips);
+		c[TLD_C_DELAY_US] +=
+			atomic64_read(&tld_sites[i]->delay_us_total);
 	}
-	atomic64_set(&e->counters[TLD_C_CALLS], calls);
-	atomic64_set(&e->counters[TLD_C_HITS], hits);
+	for (k = 0; k < TLD_NR_COUNTERS; k++)
+		atomic64_set(&e->counters[k], c[k]);
 }
 
 static int tld_start(struct mmt_engine *e)
 {
 	unsigned int i, armed = 0;
+	int ret;
 
 	if (!tld_nr && tld_load_defaults())
 		return -ENOENT;
+	WRITE_ONCE(tld_seed, mmt_seed_get());
+	WRITE_ONCE(tld_budget_us, tld_budget_ms * USEC_PER_MSEC);
+	atomic_long_set(&tld_window, jiffies / HZ);
+	atomic_set(&tld_window_used_us, 0);
 	for (i = 0; i < tld_nr; i++) {
-		if (tld_arm(tld_sites[i]))
+		struct tld_site *s = tld_sites[i];
+
+		s->idx = i;
+		atomic64_set(&s->seq, 0);
+		ret = s->registered ? enable_kprobe(&s->kp) : -ENOENT;
+		s->reg_err = ret;
+		s->armed = !ret;
+		if (ret)
 			atomic64_inc(&e->errors);
 		else
 			armed++;
 	}
-	if (!armed)
-		return -ENOENT;
-	return 0;
+	if (armed)
+		return 0;
+	return -ENOENT;
 }
 
 static void tld_stop(struct mmt_engine *e)
 {
 	unsigned int i;
 
-	for (i = 0; i < tld_nr; i++)
-		tld_disarm(tld_sites[i]);
-	tld_sum(e);
+	for (i = 0; i < tld_nr; i++) {
+		struct tld_site *s = tld_sites[i];
+
+		if (s->armed)
+			disable_kprobe(&s->kp);
+		s->armed = false;
+	}
 }
 
 static void tld_show_extra(struct mmt_engine *e, struct seq_file *m)
 {
-	tld_sum(e);
+	seq_printf(m, "budget_ms: %u\n", tld_budget_ms);
 	tld_show_sites(m);
 }
 
 static int tld_create_files(struct mmt_engine *e, struct dentry *dir)
 {
 	debugfs_create_file("sites", 0600, dir, e, &sites_fops);
+	debugfs_create_file("budget_ms", 0600, dir, e, &budget_fops);
 	return 0;
 }
 
@@ -362,10 +551,29 @@ struct mmt_engine mmt_tlbdelay_engine = {
 	.start = tld_start,
 	.stop = tld_stop,
 	.show_extra = tld_show_extra,
+	.sync_counters = tld_sync_counters,
 	.create_files = tld_create_files,
 };
 
-/* At unload, after the engine stopped: free the site list. */
+/* The module status: one line per armed site. */
+void mmt_tlbdelay_status(struct seq_file *m)
+{
+	struct mmt_engine *e = &mmt_tlbdelay_engine;
+	unsigned int i;
+
+	mutex_lock(&e->lock);
+	for (i = 0; i < tld_nr; i++) {
+		struct tld_site *s = tld_sites[i];
+
+		if (s->armed)
+			seq_printf(m, "tlbdelay_site: %s+0x%x delay_us=%u prob=%u why=%s\n",
+				   s->sym, s->offset, s->delay_us, s->prob,
+				   s->why);
+	}
+	mutex_unlock(&e->lock);
+}
+
+/* At unload, after the engine stopped: unregister and free the sites. */
 void mmt_tlbdelay_exit(void)
 {
 	tld_clear();

@@ -6,10 +6,25 @@
  *
  * Registering an arena hands it to the engines until it is released: they
  * unmap, replace and zap it at will, always inside [start, start + len).
+ * An arena may cover private anonymous memory and MAP_SHARED file or
+ * shmem mappings. Each VMA is judged when an op touches it (VMA types
+ * change after registration):
+ *   hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP, DAX   nothing (skipped_unsupported)
+ *   private anonymous                            every op below
+ *   shared (file, shmem)                         munmap, dontneed, zap_all;
+ *                                                not mmap_fixed, which the
+ *                                                checkers do not model
+ *                                                (skipped_unmodeled)
+ *   private file                                 nothing (skipped_unmodeled)
  *
- * Ops (/sys/kernel/debug/mmtorture/vma/ops), on random page runs:
+ * Ops (/sys/kernel/debug/mmtorture/vma/ops), on random page runs, each
+ * restricted to the VMA the run starts in:
  *   munmap      vm_munmap(), check that no PTE is left in the hole, then
- *               map fresh anonymous memory back (MAP_FIXED_NOREPLACE)
+ *               map the same back with MAP_FIXED_NOREPLACE: fresh
+ *               anonymous memory, or the same file at the same offset
+ *               with the same protection (a shared mapping loses nothing).
+ *               If the hole was taken or the remap fails, it is counted
+ *               and nothing else is mapped there.
  *   mmap_fixed  vm_mmap(MAP_FIXED) of fresh anonymous memory over it
  *               BROKEN MODE, only with broken=vma_stale: the run's old
  *               contents are saved first and, after a short window in
@@ -24,6 +39,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -64,6 +81,10 @@ enum {
 	VMA_C_CHECKS_SKIPPED,
 	VMA_C_NO_VMA,
 	VMA_C_STALE,
+	VMA_C_REMAP_SHARED,
+	VMA_C_REMAP_SHARED_FAILED,
+	VMA_C_UNSUPPORTED,
+	VMA_C_UNMODELED,
 	VMA_NR_COUNTERS,
 };
 
@@ -78,7 +99,107 @@ static const char * const vma_counter_names[] = {
 	[VMA_C_CHECKS_SKIPPED] = "hole_checks_refilled",
 	[VMA_C_NO_VMA] = "zap_no_vma",
 	[VMA_C_STALE] = "broken_stale_writebacks",
+	[VMA_C_REMAP_SHARED] = "remaps_shared",
+	[VMA_C_REMAP_SHARED_FAILED] = "remap_shared_failed",
+	[VMA_C_UNSUPPORTED] = "skipped_unsupported",
+	[VMA_C_UNMODELED] = "skipped_unmodeled",
 };
+
+#ifdef MMT_HAVE_ZAP_PAGE_RANGE
+#define VMA_ZAP_ROUTE "zap_page_range"
+#else
+#define VMA_ZAP_ROUTE "zap_page_range_single"
+#endif
+
+/* How each op is done (stats and status), NULL-terminated. */
+static const char * const vma_routes[] = {
+	"munmap=vm_munmap+vm_mmap(FIXED_NOREPLACE)",
+	"mmap_fixed=vm_mmap(FIXED,anon)",
+	"dontneed=" VMA_ZAP_ROUTE,
+	"zap_all=" VMA_ZAP_ROUTE,
+	"mprotect=unavailable",
+	"mremap=unavailable",
+	NULL,
+};
+
+/* Which VMAs get which ops, NULL-terminated. */
+static const char * const vma_kinds[] = {
+	"private_anon=munmap,mmap_fixed,dontneed,zap_all",
+	"shared=munmap(same_file,pgoff,prot),dontneed,zap_all",
+	"private_file=none",
+	"unsupported=hugetlb,io,pfnmap,mixedmap,dax",
+	NULL,
+};
+
+enum vma_kind {
+	VMA_KIND_ANON,		/* private anonymous */
+	VMA_KIND_SHARED,	/* MAP_SHARED of a file or shmem */
+	VMA_KIND_UNMODELED,	/* private file, special mappings */
+	VMA_KIND_UNSUPPORTED,	/* must not be zapped or unmapped by us */
+};
+
+/* Under the mmap_lock. */
+static enum vma_kind vma_kind(struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_HUGETLB | VM_IO | VM_PFNMAP | VM_MIXEDMAP)) ||
+	    vma_is_dax(vma))
+		return VMA_KIND_UNSUPPORTED;
+	if (vma->vm_flags & VM_MAYSHARE)
+		return vma->vm_file ? VMA_KIND_SHARED : VMA_KIND_UNSUPPORTED;
+	if (vma_is_anonymous(vma))
+		return VMA_KIND_ANON;
+	return VMA_KIND_UNMODELED;
+}
+
+/* Counts a VMA the op leaves alone; true if it is one. */
+static bool vma_skip(struct mmt_engine *e, enum vma_kind kind)
+{
+	if (kind == VMA_KIND_UNSUPPORTED) {
+		mmt_engine_count(e, VMA_C_UNSUPPORTED);
+		return true;
+	}
+	if (kind == VMA_KIND_UNMODELED) {
+		mmt_engine_count(e, VMA_C_UNMODELED);
+		return true;
+	}
+	return false;
+}
+
+/* What one op needs to know of the VMA its run starts in. */
+struct vma_run {
+	enum vma_kind kind;
+	unsigned long len;		/* cut to the VMA's end */
+	struct file *file;		/* shared: own reference */
+	unsigned long pgoff;		/* shared: of the run's start */
+	unsigned long prot;
+};
+
+static int vma_run_get(struct mm_struct *mm, unsigned long addr,
+		       unsigned long len, struct vma_run *r)
+{
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr) {
+		ret = -ENOENT;
+		goto out;
+	}
+	r->kind = vma_kind(vma);
+	r->len = min(addr + len, vma->vm_end) - addr;
+	if (r->kind != VMA_KIND_SHARED)
+		goto out;
+	r->file = get_file(vma->vm_file);
+	r->pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	r->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+out:
+	mmap_read_unlock(mm);
+	return ret;
+}
 
 /* Longest run of pages one operation works on. */
 #define VMA_MAX_RUN 16
@@ -96,21 +217,29 @@ static void vma_zap(struct vm_area_struct *vma, unsigned long addr,
 #endif
 }
 
-/* Zap [addr, end) VMA by VMA; the caller holds the mmap_lock. */
-static unsigned long vma_zap_range(struct mm_struct *mm, unsigned long addr,
-				   unsigned long end)
+/*
+ * Zap [addr, end) VMA by VMA, the supported ones only; the caller holds
+ * the mmap_lock. Returns the VMAs zapped, *@seen the VMAs met.
+ */
+static unsigned long vma_zap_range(struct mmt_engine *e, struct mm_struct *mm,
+				   unsigned long addr, unsigned long end,
+				   unsigned long *seen)
 {
 	struct vm_area_struct *vma;
 	unsigned long n = 0;
 
+	*seen = 0;
 	while (addr < end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start >= end)
 			break;
 		addr = max(addr, vma->vm_start);
-		vma_zap(vma, addr, min(end, vma->vm_end) - addr);
+		(*seen)++;
+		if (!vma_skip(e, vma_kind(vma))) {
+			vma_zap(vma, addr, min(end, vma->vm_end) - addr);
+			n++;
+		}
 		addr = vma->vm_end;
-		n++;
 	}
 	return n;
 }
@@ -187,6 +316,47 @@ out:
 	kvfree(old);
 }
 
+/*
+ * munmap of one VMA's run, then the same mapping back, never over
+ * anything else: MAP_FIXED_NOREPLACE fails with -EEXIST when the owner
+ * mapped something into the hole meanwhile.
+ */
+static void vma_munmap(struct mmt_engine *e, struct mm_struct *mm,
+		       unsigned long addr, struct vma_run *r)
+{
+	unsigned long ret;
+
+	if (vm_munmap(addr, r->len)) {
+		atomic64_inc(&e->errors);
+		return;
+	}
+	mmt_engine_count(e, VMA_C_MUNMAP);
+	vma_check_hole(e, mm, addr, r->len);
+	if (r->kind == VMA_KIND_SHARED) {
+		ret = vm_mmap(r->file, addr, r->len, r->prot,
+			      MAP_SHARED | MAP_FIXED_NOREPLACE,
+			      r->pgoff << PAGE_SHIFT);
+		if (ret == addr) {
+			mmt_engine_count(e, VMA_C_REMAP_SHARED);
+			return;
+		}
+		/* Counted, and the hole stays: nothing else goes there. */
+		mmt_engine_count(e, VMA_C_REMAP_SHARED_FAILED);
+		if (ret == (unsigned long)-EEXIST)
+			mmt_engine_count(e, VMA_C_REMAP_TAKEN);
+		else
+			atomic64_inc(&e->errors);
+		return;
+	}
+	ret = vma_map_anon(addr, r->len, MAP_FIXED_NOREPLACE);
+	if (ret == addr)
+		mmt_engine_count(e, VMA_C_REMAP);
+	else if (ret == (unsigned long)-EEXIST)
+		mmt_engine_count(e, VMA_C_REMAP_TAKEN);
+	else
+		atomic64_inc(&e->errors);
+}
+
 static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		      unsigned long op)
 {
@@ -196,27 +366,26 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 	unsigned long off = mmt_rand(w, npages);
 	unsigned long run = 1 + mmt_rand(w, min(npages - off, VMA_MAX_RUN));
 	unsigned long addr = t->start + (off << PAGE_SHIFT);
-	unsigned long len = run << PAGE_SHIFT;
-	unsigned long ret;
+	unsigned long len = run << PAGE_SHIFT, seen;
+	struct vma_run r;
 
 	switch (op) {
 	case BIT(VMA_OP_MUNMAP):
-		if (vm_munmap(addr, len)) {
-			atomic64_inc(&e->errors);
+	case BIT(VMA_OP_MMAP_FIXED):
+		if (vma_run_get(mm, addr, len, &r)) {
+			mmt_engine_count(e, VMA_C_NO_VMA);
 			break;
 		}
-		mmt_engine_count(e, VMA_C_MUNMAP);
-		vma_check_hole(e, mm, addr, len);
-		ret = vma_map_anon(addr, len, MAP_FIXED_NOREPLACE);
-		if (ret == addr)
-			mmt_engine_count(e, VMA_C_REMAP);
-		else if (ret == (unsigned long)-EEXIST)
-			mmt_engine_count(e, VMA_C_REMAP_TAKEN);
+		if (vma_skip(e, r.kind))
+			break;
+		if (op == BIT(VMA_OP_MUNMAP))
+			vma_munmap(e, mm, addr, &r);
+		else if (r.kind == VMA_KIND_ANON)
+			vma_mmap_fixed(e, addr, r.len);
 		else
-			atomic64_inc(&e->errors);
-		break;
-	case BIT(VMA_OP_MMAP_FIXED):
-		vma_mmap_fixed(e, addr, len);
+			mmt_engine_count(e, VMA_C_UNMODELED);
+		if (r.file)
+			fput(r.file);
 		break;
 	case BIT(VMA_OP_DONTNEED):
 	case BIT(VMA_OP_ZAP_ALL):
@@ -225,7 +394,7 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 			len = t->len;
 		}
 		mmap_read_lock(mm);
-		if (!vma_zap_range(mm, addr, addr + len))
+		if (!vma_zap_range(e, mm, addr, addr + len, &seen) && !seen)
 			mmt_engine_count(e, VMA_C_NO_VMA);
 		mmap_read_unlock(mm);
 		mmt_engine_count(e, op == BIT(VMA_OP_DONTNEED) ?
@@ -234,6 +403,12 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 	default:
 		break;
 	}
+}
+
+static void vma_show_extra(struct mmt_engine *e, struct seq_file *m)
+{
+	mmt_seq_words(m, "routes:", vma_routes);
+	mmt_seq_words(m, "vma_kinds:", vma_kinds);
 }
 
 static void vma_step(struct mmt_worker *w)
@@ -273,4 +448,6 @@ struct mmt_engine mmt_vma_engine = {
 	.max_threads = MMT_MAX_THREADS,
 	.nthreads = 1,
 	.step = vma_step,
+	.show_extra = vma_show_extra,
+	.routes = vma_routes,
 };

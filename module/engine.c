@@ -38,6 +38,16 @@ u32 mmt_rand(struct mmt_worker *w, u32 below)
 	return prandom_u32_state(&w->rnd) % below;
 }
 
+/* The prefix, then each word of a NULL-terminated list after a space. */
+void mmt_seq_words(struct seq_file *m, const char *prefix,
+		   const char * const *words)
+{
+	seq_puts(m, prefix);
+	for (; *words; words++)
+		seq_printf(m, " %s", *words);
+	seq_putc(m, '\n');
+}
+
 void mmt_engine_count(struct mmt_engine *e, unsigned int counter)
 {
 	if (counter < e->nr_counters)
@@ -145,9 +155,45 @@ static void mmt_engine_stop_locked(struct mmt_engine *e)
 	}
 	if (e->stop)
 		e->stop(e);
+	if (e->sync_counters)
+		e->sync_counters(e);
 	e->ran_ns += ktime_get_ns() - e->started_ns;
 	WRITE_ONCE(e->enabled, false);
+	e->owner_mm = NULL;
+	e->owner_tgid = 0;
 	mmt_engine_verdict(e);
+}
+
+/*
+ * From the janitor, with no target lock held (engine threads take it):
+ * an engine whose recorded owner has no live target left stops, so a
+ * workload killed mid-run leaves nothing running behind it.
+ */
+void mmt_engine_reap(struct mmt_engine *e)
+{
+	mutex_lock(&e->lock);
+	if (e->enabled && e->owner_mm &&
+	    !mmt_target_owner_live(e->owner_mm, e->owner_tgid)) {
+		pr_info("%s: stopped: owner pid %d has no targets left\n",
+			e->name, e->owner_tgid);
+		mmt_engine_stop_locked(e);
+	}
+	mutex_unlock(&e->lock);
+}
+
+/* The writer becomes the owner if it has a live target of its own. */
+static void mmt_engine_set_owner(struct mmt_engine *e)
+{
+	pid_t tgid = task_tgid_nr(current);
+
+	e->owner_mm = NULL;
+	e->owner_tgid = 0;
+	if (!current->mm || (current->flags & PF_KTHREAD))
+		return;
+	if (!mmt_target_owner_live(current->mm, tgid))
+		return;
+	e->owner_mm = current->mm;
+	e->owner_tgid = tgid;
 }
 
 static int mmt_engine_start_locked(struct mmt_engine *e)
@@ -222,10 +268,13 @@ static ssize_t enable_write(struct file *file, const char __user *buf,
 		return -EINVAL;
 	on = val;
 	mutex_lock(&e->lock);
-	if (on)
+	if (on && !e->enabled) {
 		ret = mmt_engine_start_locked(e);
-	else
+		if (!ret)
+			mmt_engine_set_owner(e);
+	} else if (!on) {
 		mmt_engine_stop_locked(e);
+	}
 	mutex_unlock(&e->lock);
 	return ret ? ret : count;
 }
@@ -238,14 +287,19 @@ static const struct file_operations enable_fops = {
 	.llseek = default_llseek,
 };
 
-/* A u32 knob of the engine, changed only while the engine is stopped. */
-static ssize_t mmt_knob_write(struct mmt_engine *e, unsigned int *knob,
-			      unsigned int min, unsigned int max,
-			      const char __user *buf, size_t count)
+/*
+ * A u32 knob of the engine, changed only while the engine is stopped:
+ * one decimal number (optionally followed by a newline) in [min, max].
+ */
+ssize_t mmt_engine_u32_write(struct mmt_engine *e, unsigned int *knob,
+			     unsigned int min, unsigned int max,
+			     const char __user *buf, size_t count, loff_t *ppos)
 {
 	unsigned int val;
 	int ret;
 
+	if (*ppos)
+		return -EINVAL;
 	ret = kstrtouint_from_user(buf, count, 10, &val);
 	if (ret)
 		return ret;
@@ -260,7 +314,7 @@ static ssize_t mmt_knob_write(struct mmt_engine *e, unsigned int *knob,
 	return ret ? ret : count;
 }
 
-static ssize_t mmt_u32_read(unsigned int val, char __user *buf, size_t count,
+ssize_t mmt_engine_u32_read(unsigned int val, char __user *buf, size_t count,
 			    loff_t *ppos)
 {
 	char tmp[16];
@@ -274,7 +328,7 @@ static ssize_t threads_read(struct file *file, char __user *buf, size_t count,
 {
 	struct mmt_engine *e = file->private_data;
 
-	return mmt_u32_read(READ_ONCE(e->nthreads), buf, count, ppos);
+	return mmt_engine_u32_read(READ_ONCE(e->nthreads), buf, count, ppos);
 }
 
 static ssize_t threads_write(struct file *file, const char __user *buf,
@@ -282,9 +336,8 @@ static ssize_t threads_write(struct file *file, const char __user *buf,
 {
 	struct mmt_engine *e = file->private_data;
 
-	if (*ppos)
-		return -EINVAL;
-	return mmt_knob_write(e, &e->nthreads, 1, e->max_threads, buf, count);
+	return mmt_engine_u32_write(e, &e->nthreads, 1, e->max_threads, buf,
+				    count, ppos);
 }
 
 static const struct file_operations threads_fops = {
@@ -300,7 +353,7 @@ static ssize_t interval_read(struct file *file, char __user *buf,
 {
 	struct mmt_engine *e = file->private_data;
 
-	return mmt_u32_read(READ_ONCE(e->interval_us), buf, count, ppos);
+	return mmt_engine_u32_read(READ_ONCE(e->interval_us), buf, count, ppos);
 }
 
 static ssize_t interval_write(struct file *file, const char __user *buf,
@@ -308,10 +361,8 @@ static ssize_t interval_write(struct file *file, const char __user *buf,
 {
 	struct mmt_engine *e = file->private_data;
 
-	if (*ppos)
-		return -EINVAL;
-	return mmt_knob_write(e, &e->interval_us, 0, MMT_MAX_INTERVAL_US, buf,
-			      count);
+	return mmt_engine_u32_write(e, &e->interval_us, 0, MMT_MAX_INTERVAL_US,
+				    buf, count, ppos);
 }
 
 static const struct file_operations interval_fops = {
@@ -427,7 +478,11 @@ static int stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "ops_unavailable: %s (%s)\n", tmp,
 			   e->unavail_why ? e->unavail_why : "not on this kernel");
 	}
+	if (e->owner_mm)
+		seq_printf(m, "owner: %d\n", e->owner_tgid);
 	seq_printf(m, "run_ms: %llu\n", div_u64(ran, NSEC_PER_MSEC));
+	if (e->sync_counters)
+		e->sync_counters(e);
 	for (i = 0; i < e->nr_counters; i++)
 		seq_printf(m, "%s: %lld\n", e->counter_names[i],
 			   atomic64_read(&e->counters[i]));

@@ -120,7 +120,12 @@ static int status_show(struct seq_file *m, void *v)
 		if (e->nr_ops && e->ops_avail != GENMASK(e->nr_ops - 1, 0))
 			seq_printf(m, "unavailable: %s: %s\n", e->name,
 				   e->unavail_why);
+		if (e->routes) {
+			seq_printf(m, "routes: %s:", e->name);
+			mmt_seq_words(m, "", e->routes);
+		}
 	}
+	mmt_tlbdelay_status(m);
 	mutex_unlock(&mmt_knob_lock);
 	return 0;
 }
@@ -163,10 +168,21 @@ static const struct file_operations seed_fops = {
 	.llseek = default_llseek,
 };
 
+/* The janitor, after dropping the targets of dead owners. */
+void mmt_engines_reap(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++)
+		mmt_engine_reap(mmt_engines[i]);
+}
+
+/* The janitor is stopped first: it must not stop an engine being torn down. */
 static void mmt_engines_stop(void)
 {
 	unsigned int i;
 
+	mmt_janitor_stop();
 	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++)
 		mmt_engine_unregister(mmt_engines[i]);
 	mmt_tlbdelay_exit();
@@ -201,6 +217,8 @@ static int __init mmt_init(void)
 		if (ret)
 			goto err_targets;
 	}
+	/* Only now: the janitor stops engines, which must be set up. */
+	mmt_janitor_start();
 
 	pr_info("version %s loaded, crash_test=%s broken=%s\n", MMT_VERSION,
 		mmt_crash_mode_name(), mmt_broken_mode_name());

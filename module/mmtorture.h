@@ -73,6 +73,9 @@ void mmt_target_put(struct mmt_target *t);
 void mmt_target_mark_dead(struct mmt_target *t);
 bool mmt_target_mm(const struct mm_struct *mm);
 unsigned int mmt_target_count(void);
+bool mmt_target_owner_live(const struct mm_struct *mm, pid_t tgid);
+void mmt_janitor_start(void);
+void mmt_janitor_stop(void);
 
 /* Engines (engine.c): kthreads plus knobs and counters. */
 #define MMT_MAX_THREADS 8
@@ -96,6 +99,7 @@ struct mmt_engine {
 	unsigned long ops_avail;	/* usable on this kernel/mode */
 	unsigned long ops_default;
 	const char *unavail_why;	/* shown in status when ops are missing */
+	const char * const *routes;	/* how each op is done, NULL-ended */
 	/* Counters shown in stats; the first nr_ops count the ops. */
 	const char * const *counter_names;
 	unsigned int nr_counters;
@@ -105,6 +109,8 @@ struct mmt_engine {
 	int (*start)(struct mmt_engine *e);
 	void (*stop)(struct mmt_engine *e);
 	void (*show_extra)(struct mmt_engine *e, struct seq_file *m);
+	/* Brings counters[] up to date before they are shown. */
+	void (*sync_counters)(struct mmt_engine *e);
 	int (*create_files)(struct mmt_engine *e, struct dentry *dir);
 
 	/* State; knobs under lock. */
@@ -122,6 +128,13 @@ struct mmt_engine {
 	atomic64_t violations;
 	atomic64_t idle;
 	struct dentry *dir;
+	/*
+	 * The process that enabled the engine while it owned a live target:
+	 * the engine stops when that owner has no target left. The mm is
+	 * compared, never dereferenced. NULL: no owner, no auto-stop.
+	 */
+	const struct mm_struct *owner_mm;
+	pid_t owner_tgid;
 };
 
 int mmt_engine_register(struct mmt_engine *e, struct dentry *root);
@@ -130,7 +143,18 @@ void mmt_engine_count(struct mmt_engine *e, unsigned int counter);
 void mmt_engine_idle(struct mmt_worker *w);
 unsigned long mmt_engine_pick_op(struct mmt_worker *w);
 u32 mmt_rand(struct mmt_worker *w, u32 below);
+void mmt_seq_words(struct seq_file *m, const char *prefix,
+		   const char * const *words);
 const char *mmt_engine_state(struct mmt_engine *e);
+void mmt_engine_reap(struct mmt_engine *e);
+ssize_t mmt_engine_u32_write(struct mmt_engine *e, unsigned int *knob,
+			     unsigned int min, unsigned int max,
+			     const char __user *buf, size_t count, loff_t *ppos);
+ssize_t mmt_engine_u32_read(unsigned int val, char __user *buf, size_t count,
+			    loff_t *ppos);
+
+/* main.c: stop the engines whose owner has no target left (janitor). */
+void mmt_engines_reap(void);
 
 /* The engines. */
 extern struct mmt_engine mmt_mkclean_engine;
@@ -140,6 +164,7 @@ extern struct mmt_engine mmt_tlbdelay_engine;
 
 void mmt_mkclean_engine_setup(void);
 void mmt_tlbdelay_exit(void);
+void mmt_tlbdelay_status(struct seq_file *m);
 
 /* Page-table helpers (pgwalk.c). */
 typedef void (*mmt_pte_fn)(struct mm_struct *mm, unsigned long addr,

@@ -4,8 +4,12 @@
  *
  *   echo "arena START LEN" > targets   a page-aligned range of the writer's
  *                                      own address space, fully mapped
- *   echo "file FD" > targets           a regular file the writer has open,
- *                                      resolved in the writer's context
+ *   echo "file FD" > targets           a regular file the writer has open
+ *                                      for writing, resolved in the
+ *                                      writer's context, on a filesystem
+ *                                      whose pages are written back the
+ *                                      ordinary way (no hugetlbfs, DAX or
+ *                                      pseudo filesystem)
  *   echo "release ID" > targets        drop one of the writer's targets
  *   echo "release all" > targets       drop all of the writer's targets
  *   cat targets                        one line per live target
@@ -13,13 +17,17 @@
  * A target keeps the owner's mm_struct allocated (mmgrab), never its
  * address space: engines take mmget_not_zero() for each operation, so the
  * owner can always exit. A janitor drops every target whose mm has no
- * users left (the process exited or exec()ed) within 100 ms.
+ * users left (the process exited or exec()ed) within 100 ms, then stops
+ * every engine whose owner (the process that enabled it) has no target
+ * left. Numbers are parsed strictly: decimal FD and ID, hexadecimal START
+ * and LEN, no overflow, nothing after them but a newline.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -80,6 +88,28 @@ bool mmt_target_mm(const struct mm_struct *mm)
 unsigned int mmt_target_count(void)
 {
 	return READ_ONCE(mmt_nr_targets);
+}
+
+static bool mmt_target_live(const struct mmt_target *t)
+{
+	return atomic_read(&t->mm->mm_users) > 0 && !READ_ONCE(t->dead);
+}
+
+/* Whether the process (@mm, @tgid) has a live target; @mm is compared only. */
+bool mmt_target_owner_live(const struct mm_struct *mm, pid_t tgid)
+{
+	struct mmt_target *t;
+	bool live = false;
+
+	mutex_lock(&mmt_targets_lock);
+	list_for_each_entry(t, &mmt_targets, node) {
+		if (t->mm == mm && t->tgid == tgid && mmt_target_live(t)) {
+			live = true;
+			break;
+		}
+	}
+	mutex_unlock(&mmt_targets_lock);
+	return live;
 }
 
 static void mmt_mms_rebuild_locked(void)
@@ -144,7 +174,24 @@ static void mmt_janitor_fn(struct work_struct *work)
 		}
 	}
 	mutex_unlock(&mmt_targets_lock);
+	/* Engines are stopped without the target lock: their threads take it. */
+	mmt_engines_reap();
 	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
+}
+
+/* After the engines are registered: the janitor may stop them. */
+void mmt_janitor_start(void)
+{
+	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
+}
+
+/*
+ * Before the engines are torn down: once this returns the janitor neither
+ * runs nor is queued (it requeues itself, which the cancel stops).
+ */
+void mmt_janitor_stop(void)
+{
+	cancel_delayed_work_sync(&mmt_janitor);
 }
 
 /* The whole of [start, start + len) is covered by usable VMAs. */
@@ -214,15 +261,47 @@ static int mmt_target_add(struct mmt_target *t)
 	return ret;
 }
 
-static int mmt_register_arena(char *args)
+/* The next space-separated token of *@args, NULL when there is none. */
+static char *mmt_next_token(char **args)
 {
-	unsigned long start, len;
-	struct mmt_target *t;
-	char extra;
+	char *tok;
+
+	do {
+		tok = strsep(args, " ");
+	} while (tok && !*tok);
+	return tok;
+}
+
+/* Exactly @n numbers in @base, nothing else. */
+static int mmt_parse_ulongs(char *args, unsigned int base, unsigned long *v,
+			    unsigned int n)
+{
+	unsigned int i;
+	char *tok;
 	int ret;
 
-	if (sscanf(args, "%lx %lx %c", &start, &len, &extra) != 2)
-		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		tok = mmt_next_token(&args);
+		if (!tok)
+			return -EINVAL;
+		ret = kstrtoul(tok, base, &v[i]);
+		if (ret)
+			return ret;
+	}
+	return mmt_next_token(&args) ? -EINVAL : 0;
+}
+
+static int mmt_register_arena(char *args)
+{
+	unsigned long v[2], start, len;
+	struct mmt_target *t;
+	int ret;
+
+	ret = mmt_parse_ulongs(args, 16, v, 2);
+	if (ret)
+		return ret;
+	start = v[0];
+	len = v[1];
 	if (!len || len > MMT_ARENA_MAX || !PAGE_ALIGNED(start) ||
 	    !PAGE_ALIGNED(len) || start + len < start ||
 	    start + len > TASK_SIZE)
@@ -238,30 +317,71 @@ static int mmt_register_arena(char *args)
 	return mmt_target_add(t);
 }
 
+/*
+ * Filesystems whose regular files are not page cache written back to a
+ * backing store: their pages are not what the cleaners race on, and some
+ * (hugetlbfs) break assumptions of the page-level engines.
+ */
+static const unsigned long mmt_refused_magics[] = {
+	HUGETLBFS_MAGIC, DAXFS_MAGIC, PROC_SUPER_MAGIC, SYSFS_MAGIC,
+	DEBUGFS_MAGIC, TRACEFS_MAGIC, SECURITYFS_MAGIC, SELINUX_MAGIC,
+	SMACK_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+	RDTGROUP_SUPER_MAGIC, BPF_FS_MAGIC, PSTOREFS_MAGIC, EFIVARFS_MAGIC,
+	DEVPTS_SUPER_MAGIC, BINFMTFS_MAGIC, USBDEVICE_SUPER_MAGIC,
+	ANON_INODE_FS_MAGIC, NSFS_MAGIC, PIPEFS_MAGIC, SOCKFS_MAGIC,
+	DMA_BUF_MAGIC, SECRETMEM_MAGIC, AAFS_MAGIC, BINDERFS_SUPER_MAGIC,
+	OPENPROM_SUPER_MAGIC, XENFS_SUPER_MAGIC, DEVMEM_MAGIC,
+};
+
+static int mmt_file_check(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	unsigned int i;
+
+	if (!S_ISREG(inode->i_mode) || !file->f_mapping ||
+	    !file->f_mapping->a_ops)
+		return -EINVAL;
+	/* The mkclean engine write-protects every process's PTEs. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (IS_DAX(inode))
+		return -EINVAL;
+	/* hugetlbfs, and SysV shm on it: a file on the hugetlbfs sb. */
+	for (i = 0; i < ARRAY_SIZE(mmt_refused_magics); i++)
+		if (inode->i_sb->s_magic == mmt_refused_magics[i])
+			return -EINVAL;
+	return 0;
+}
+
 static int mmt_register_file(char *args)
 {
 	struct mmt_target *t;
 	struct file *file;
-	unsigned int fd;
-	char extra;
+	unsigned long fd;
+	int ret;
 
-	if (sscanf(args, "%u %c", &fd, &extra) != 1)
-		return -EINVAL;
+	ret = mmt_parse_ulongs(args, 10, &fd, 1);
+	if (ret)
+		return ret;
+	if (fd > UINT_MAX)
+		return -ERANGE;
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
-	if (!S_ISREG(file_inode(file)->i_mode) || !file->f_mapping ||
-	    !file->f_mapping->a_ops) {
-		fput(file);
-		return -EINVAL;
-	}
+	ret = mmt_file_check(file);
+	if (ret)
+		goto err_put;
 	t = mmt_target_alloc(MMT_TARGET_FILE);
 	if (!t) {
-		fput(file);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_put;
 	}
 	t->file = file;
 	return mmt_target_add(t);
+
+err_put:
+	fput(file);
+	return ret;
 }
 
 /* "release ID" or "release all": only the writer's own targets. */
@@ -271,12 +391,11 @@ static int mmt_release(char *args)
 	bool all = false;
 	int ret = -ENOENT;
 	u32 id = 0;
-	char extra;
 
 	args = strim(args);
 	if (!strcmp(args, "all"))
 		all = true;
-	else if (sscanf(args, "%u %c", &id, &extra) != 1 || !id)
+	else if (kstrtou32(args, 10, &id) || !id)
 		return -EINVAL;
 
 	mutex_lock(&mmt_targets_lock);
@@ -303,6 +422,11 @@ static ssize_t targets_write(struct file *file, const char __user *buf,
 	s = memdup_user_nul(buf, count);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	/* An embedded NUL would hide the rest of the write. */
+	if (strlen(s) != count) {
+		ret = -EINVAL;
+		goto out;
+	}
 	args = strim(s);
 	cmd = strsep(&args, " ");
 	if (!args)
@@ -315,6 +439,7 @@ static ssize_t targets_write(struct file *file, const char __user *buf,
 		ret = mmt_release(args);
 	else
 		ret = -EINVAL;
+out:
 	kfree(s);
 	return ret ? ret : count;
 }
@@ -337,8 +462,7 @@ static int targets_show(struct seq_file *m, void *v)
 				   MINOR(inode->i_sb->s_dev), inode->i_ino,
 				   i_size_read(inode));
 		}
-		seq_printf(m, " live=%d\n",
-			   atomic_read(&t->mm->mm_users) > 0 && !t->dead);
+		seq_printf(m, " live=%d\n", mmt_target_live(t));
 	}
 	mutex_unlock(&mmt_targets_lock);
 	return 0;
@@ -361,16 +485,18 @@ static const struct file_operations targets_fops = {
 int mmt_targets_init(struct dentry *root)
 {
 	debugfs_create_file("targets", 0600, root, NULL, &targets_fops);
-	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
 	return 0;
 }
 
-/* After every engine stopped: nobody else holds a target any more. */
+/*
+ * After the janitor was stopped and every engine stopped: nobody else
+ * holds a target any more.
+ */
 void mmt_targets_exit(void)
 {
 	struct mmt_target *t, *tmp;
 
-	cancel_delayed_work_sync(&mmt_janitor);
+	mmt_janitor_stop();
 	mutex_lock(&mmt_targets_lock);
 	list_for_each_entry_safe(t, tmp, &mmt_targets, node)
 		mmt_target_unlink_locked(t);

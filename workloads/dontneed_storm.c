@@ -30,7 +30,14 @@
  * dontneed_storm_no_stale_or_torn (the read-backs right after each store)
  * and dontneed_storm_final_verify (every page after the run; the file
  * after fsync, POSIX_FADV_DONTNEED and, as root, drop_caches).
+ * With --engines (engines.h) one engine_<name> test per engine follows.
  * Exit 0 pass, 1 finding/error/timeout, 2 bad option, 4 skip.
+ *
+ * Module engines: the file region is registered as "file FD" (mkclean);
+ * with vma the shmem and file regions (MAP_SHARED) are arenas, zapped
+ * only (dontneed, zap_all), which keeps their contents just as the
+ * DONTNEED-on-shared checks expect; the private anonymous region is never
+ * offered to the module.
  *
  * Self-checks (--selfcheck) simulate a bug; it must be reported at the
  * injected offset and the run exits 1.  The target is worker (seed % T)
@@ -51,6 +58,7 @@
  *   # selfcheck: injected hang thread=T round=R
  *   # watchdog: REASON
  *   # error: WHAT: STRERROR
+ *   # progress: elapsed=12.0s rounds=N storms=N delays=N bad=N   (every 10 s)
  * O is the offset of the first bad block from the start of the region, P
  * that of its page; expected seq=0 means a zero block was expected.
  */
@@ -66,6 +74,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "engines.h"
 #include "stamp.h"
 
 #ifndef MADV_PAGEOUT
@@ -73,6 +82,18 @@
 #endif
 
 #define MAX_REPORTS	16
+
+/*
+ * What the module's vma engine may do here: zap pages of the MAP_SHARED
+ * regions (shmem, file), which keeps their contents, exactly what the
+ * checks of DONTNEED on a shared mapping expect ("keeps").  Never the
+ * anonymous private region (a zap there is a discard the worker did not
+ * ask for), and never munmap/mmap_fixed (anonymous memory would replace a
+ * shared mapping).
+ */
+#define VMA_OPS_OK	"dontneed,zap_all"
+
+static struct engines eng = { .allowed = ENG_ALL };
 
 enum region_kind { R_ANON, R_SHMEM, R_FILE, NR_REGIONS };
 static const char *const region_names[NR_REGIONS] = { "anon", "shmem", "file" };
@@ -481,6 +502,11 @@ static void usage(void)
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
 	       "  --selfcheck MODE        stale|torn|skip-discard|hang: simulate a bug\n"
 	       "  --keep                  keep the file (default: unlinked at start)\n"
+	       "  --engines LIST          module engines: tlbdelay,mkclean,vma,lazytlb or none;\n"
+	       "                          mkclean cleans the file (needs --dir), vma zaps the\n"
+	       "                          shared regions only (ops " VMA_OPS_OK ")\n"
+	       "  --engine-set E.KEY=V    engine setting (threads, interval_us, ops, sites,\n"
+	       "                          budget_ms); repeatable\n"
 	       "Exit: 0 pass, 1 finding/error/timeout, 2 bad option, 4 skip.\n",
 	       prog_name);
 }
@@ -514,6 +540,8 @@ static void parse_options(int argc, char **argv)
 		{ "watchdog", required_argument, NULL, 'W' },
 		{ "selfcheck", required_argument, NULL, 'S' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "engines", required_argument, NULL, 'E' },
+		{ "engine-set", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -555,6 +583,12 @@ static void parse_options(int argc, char **argv)
 		case 'k':
 			cfg.keep = true;
 			break;
+		case 'E':
+			engines_parse_list(&eng, optarg);
+			break;
+		case 'X':
+			engines_parse_set(&eng, optarg);
+			break;
 		case 'h':
 			usage();
 			exit(KSFT_PASS);
@@ -564,6 +598,12 @@ static void parse_options(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (engines_on(&eng, ENG_MKCLEAN) && !cfg.dir)
+		usage_error("--engines mkclean needs --dir: it cleans the file region");
+	engines_default(&eng, ENG_VMA, "ops", VMA_OPS_OK);
+	engines_limit_ops(&eng, ENG_VMA, VMA_OPS_OK,
+			  "only zaps of the shared regions keep what the checker expects");
+	engines_validate(&eng);
 	if (!seeded)
 		cfg.seed = default_seed();
 	if (!cfg.watchdog)
@@ -779,15 +819,38 @@ static void start_threads(void)
 	}
 }
 
+#define PROGRESS_EVERY	10.0
+
+/* # progress: elapsed=12.0s rounds=N storms=N delays=N bad=N */
+static void progress_line(void)
+{
+	unsigned long rounds = 0, storms = 0, bad = 0, i;
+
+	for (i = 0; i < cfg.threads; i++)
+		rounds += atomic_load_explicit(&run.wd.progress[i],
+					       memory_order_relaxed);
+	for (i = 0; i < cfg.stormers; i++)
+		storms += __atomic_load_n(&run.stormers[i].calls,
+					  __ATOMIC_RELAXED);
+	for (i = 0; i < run.nchecks; i++)
+		bad += atomic_load(&run.checks[i].fails);
+	diag("progress: elapsed=%.1fs rounds=%lu storms=%lu delays=%lld bad=%lu",
+	     elapsed(), rounds, storms, engines_delays(&eng), bad);
+}
+
 static void stop_and_join(void)
 {
+	double left, next = PROGRESS_EVERY;
 	unsigned long i;
-	double left;
 
 	while (!stopping()) {
 		left = cfg.duration - elapsed();
 		if (left <= 0)
 			break;
+		if (elapsed() >= next) {
+			progress_line();
+			next += PROGRESS_EVERY;
+		}
 		sleep_s(left < 0.05 ? left : 0.05);
 	}
 	run.elapsed = elapsed();
@@ -801,6 +864,7 @@ static void stop_and_join(void)
 		pthread_join(run.stormers[i].tid, NULL);
 		atomic_fetch_add(&run.wd.main_progress, 1);
 	}
+	engines_disarm(&eng);
 }
 
 /* Check every page of @rg against what its owner left there. */
@@ -862,7 +926,7 @@ static void final_verify(void)
 static _Noreturn void expire(const char *why)
 {
 	double t = now_s();
-	unsigned int i;
+	unsigned int i, n = run.nchecks;
 
 	while (ftrylockfile(stdout) && now_s() - t < 1)
 		sleep_s(0.01);
@@ -875,6 +939,10 @@ static _Noreturn void expire(const char *why)
 			printf("not ok %u %s # TIMEOUT %s\n", i + 1,
 			       run.checks[i].name, why);
 	}
+	for (i = 0; i < ENG_NR; i++)
+		if (engines_on(&eng, i))
+			printf("not ok %u engine_%s # TIMEOUT %s\n",
+			       ++n, engine_names[i], why);
 	fflush(stdout);
 	_exit(KSFT_FAIL);
 }
@@ -885,13 +953,16 @@ static void print_config(void)
 	struct region *rg;
 	int r, op;
 
+	char engs[1024];
+
 	uname(&u);
-	diag("dontneed-storm: dir=%s threads=%lu stormers=%lu pages_per_thread=%lu storm=%s%s%s duration=%g watchdog=%g selfcheck=%s",
+	engines_describe(&eng, engs, sizeof(engs));
+	diag("dontneed-storm: dir=%s threads=%lu stormers=%lu pages_per_thread=%lu storm=%s%s%s duration=%g watchdog=%g selfcheck=%s %s",
 	     cfg.dir ? cfg.dir : "-", cfg.threads, cfg.stormers, cfg.pages,
 	     cfg.storm[OP_DONTNEED] ? "dontneed," : "",
 	     cfg.storm[OP_REMOVE] ? "remove," : "",
 	     cfg.storm[OP_PAGEOUT] ? "pageout" : "",
-	     cfg.duration, cfg.watchdog, selfcheck_names[cfg.selfcheck]);
+	     cfg.duration, cfg.watchdog, selfcheck_names[cfg.selfcheck], engs);
 	diag("seed=%llu page_size=%zu kernel=%s",
 	     (unsigned long long)cfg.seed, run.page_size, u.release);
 	for (r = 0; r < NR_REGIONS; r++) {
@@ -927,7 +998,7 @@ static void print_metrics(void)
 
 static int report(void)
 {
-	enum verdict v[MAX_CHECKS];
+	enum verdict v[MAX_CHECKS + ENG_NR];
 	const char *why;
 	struct check *c;
 	unsigned int i;
@@ -952,7 +1023,25 @@ static int report(void)
 		}
 		ktap_result(i + 1, c->name, v[i], why);
 	}
-	return exit_code(v, run.nchecks);
+	engines_report(&eng, run.nchecks + 1, v + run.nchecks);
+	return exit_code(v, run.nchecks + engines_nr_tests(&eng));
+}
+
+/* The file for mkclean; the shared regions for vma (see VMA_OPS_OK). */
+static void register_engines(void)
+{
+	struct region *rg;
+
+	rg = &run.regions[R_FILE];
+	if (rg->enabled && rg->fd >= 0)
+		engines_add_file(&eng, rg->fd);
+	if (!engines_on(&eng, ENG_VMA))
+		return;
+	for (int r = R_SHMEM; r <= R_FILE; r++) {
+		rg = &run.regions[r];
+		if (rg->enabled)
+			engines_add_arena(&eng, rg->base, rg->size);
+	}
 }
 
 int main(int argc, char **argv)
@@ -960,13 +1049,15 @@ int main(int argc, char **argv)
 	prog_name = "dontneed-storm";
 	parse_options(argc, argv);
 	setup();
+	register_engines();
 
-	ktap_header(run.nchecks);
+	ktap_header(run.nchecks + engines_nr_tests(&eng));
 	print_config();
 	run.wd.nr = cfg.threads;
 	run.wd.role = "worker";
 	run.wd.timeout = cfg.watchdog;
 	run.wd.expire = expire;
+	engines_arm(&eng, cfg.seed);
 	run.start = now_s();
 	if (watchdog_start(&run.wd))
 		die_errno("watchdog");

@@ -84,6 +84,20 @@ void engines_parse_set(struct engines *e, const char *arg);
  * op named in the settings. usage_error() otherwise.
  */
 void engines_validate(struct engines *e);
+/*
+ * For the workload's own rules, after parsing (additions to the API):
+ * the value of a setting or NULL; a default for a requested engine's
+ * setting the user did not give; usage_error() unless every op in
+ * E.ops is one of the comma-separated @allowed (@why says why not).
+ */
+const char *engines_get(const struct engines *e, enum engine_id id,
+			const char *key);
+void engines_default(struct engines *e, enum engine_id id, const char *key,
+		     const char *value);
+void engines_limit_ops(const struct engines *e, enum engine_id id,
+		       const char *allowed, const char *why);
+/* "engines=a,b E.KEY=VALUE ..." for a workload's configuration line. */
+void engines_describe(const struct engines *e, char *buf, size_t len);
 static inline bool engines_on(const struct engines *e, enum engine_id id)
 {
 	return e->mask & ENG_BIT(id);

@@ -47,9 +47,28 @@
  *   hang        that writer stops at round 16 + seed % 48 and ignores the
  *               stop flag; the watchdog must end the run (TIMEOUT).
  *
- * Output is KTAP: 2 tests, racewrite_no_lost_write (read-backs during the
- * run) and racewrite_final_verify.  Exit 0 pass, 1 lost write / error /
- * timeout, 2 bad option, 4 scratch directory missing or read-only.
+ * Module engines (--engines, engines.h; docs/races.md section 1): the file
+ * is registered as "file FD" (mkclean cleans it, tlbdelay delays our mm's
+ * zap and clean paths); only with vma the mapping is also an arena, which
+ * the module may only zap (dontneed, zap_all) or unmap a run of and map
+ * the same file back (munmap): stores into the momentary hole restart,
+ * ENOMEM from a hole is tolerated, and afterwards the whole mapping must
+ * still be our file.  --clean module leaves cleaning to mkclean: each
+ * round the writer stores (--burst N pages of stamps, each with the next
+ * seq), MADV_DONTNEEDs its page, POSIX_FADV_DONTNEEDs it, preads it and
+ * compares with the last store (an older seq read back: class stale).
+ *
+ * --expect lost-write is the positive control for a broken module (e.g.
+ * broken=mkclean_noflush with --engines mkclean --clean module): the run
+ * passes iff a lost write is reported, with time_to_detection_ms.
+ *
+ * Output is KTAP: racewrite_no_lost_write (read-backs during the run; with
+ * --expect lost-write racewrite_lost_write_detected, which fails with "no
+ * lost write within --duration" when none was seen), racewrite_final_verify
+ * (with --expect lost-write it fails only if the check could not run),
+ * then engine_<name> per requested engine (engines.h), with metrics
+ * engine_<name>_<counter>.  Exit 0 pass, 1 lost write / error / timeout,
+ * 2 bad option or engine setup, 4 scratch directory missing or read-only.
  *
  * Report lines (stable; selfcheck.sh and the host tools parse them):
  *   # lost write: offset=O expected seq=E found seq=F class=C writer=W elapsed=T.TTTs seed=S phase=loop|final
@@ -60,6 +79,9 @@
  *   # selfcheck: injected hang writer=W round=R
  *   # watchdog: REASON
  *   # error: WHAT: STRERROR
+ *   # progress: elapsed=12.0s writer_iter=N zaps=N cleans=N delays=N lost=N
+ *               (every 10 s; cleans are mkclean passes with --clean module,
+ *               delays tlbdelay's)
  * O, E, F, S, P are decimal; O is the file offset of the first bad block of
  * the page, P that of the page; C is a stamp class (stamp.h); W is "none"
  * for pages nobody owns; "#   found: all zero" replaces the found line for
@@ -76,10 +98,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "engines.h"
 #include "stamp.h"
 
 #define MAX_REPORTS	16
@@ -91,12 +116,25 @@ static const char *const zap_names[] = {
 
 enum clean_method {
 	CLEAN_FADVISE, CLEAN_FSYNC, CLEAN_FDATASYNC, CLEAN_MSYNC,
-	CLEAN_SYNC_FILE_RANGE, CLEAN_THREAD
+	CLEAN_SYNC_FILE_RANGE, CLEAN_THREAD, CLEAN_MODULE
 };
 static const char *const clean_names[] = {
 	"fadvise", "fsync", "fdatasync", "msync", "sync_file_range",
-	"thread", NULL
+	"thread", "module", NULL
 };
+
+enum expect { EXPECT_CLEAN, EXPECT_LOST_WRITE };
+static const char *const expect_names[] = { "clean", "lost-write", NULL };
+
+/*
+ * What the module's vma engine may do to our MAP_SHARED file mapping:
+ * zap it, or unmap a run and map the same file back at the same address
+ * (a store into the momentary hole restarts).  mmap_fixed would put
+ * anonymous memory there, which the checker does not model.
+ */
+#define VMA_OPS_OK	"dontneed,zap_all,munmap"
+
+static struct engines eng = { .allowed = ENG_ALL };
 
 enum selfcheck { SC_NONE, SC_SKIP_STORE, SC_STALE, SC_TORN, SC_ZERO, SC_HANG };
 static const char *const selfcheck_names[] = {
@@ -104,7 +142,7 @@ static const char *const selfcheck_names[] = {
 };
 
 enum { T_LOOP, T_FINAL, NR_TESTS };
-static const char *const test_names[NR_TESTS] = {
+static const char *test_names[NR_TESTS] = {
 	"racewrite_no_lost_write", "racewrite_final_verify"
 };
 
@@ -120,6 +158,8 @@ static struct config {
 	unsigned int zap;
 	unsigned int clean;
 	unsigned int selfcheck;
+	unsigned long burst;
+	unsigned int expect;
 	bool keep;
 } cfg = {
 	.writers = 3,
@@ -130,6 +170,8 @@ static struct config {
 	.zap = ZAP_DONTNEED,
 	.clean = CLEAN_FADVISE,
 	.selfcheck = SC_NONE,
+	.burst = 1,
+	.expect = EXPECT_CLEAN,
 };
 
 struct wpage {
@@ -170,6 +212,9 @@ static struct {
 	char fatal_why[256];
 	atomic_uint reports;
 	atomic_uint lost[NR_TESTS];
+	atomic_int detected;
+	char contract[256];	/* the vma engine broke the contract: how */
+	double detected_at;	/* elapsed at the first lost write reported */
 	pthread_mutex_t remap_lock;
 	/* --clean=thread */
 	pthread_t cleaner;
@@ -226,6 +271,8 @@ static void report_loss(const unsigned char *page, const struct stamp_want *pw,
 	char who[16] = "none";
 
 	atomic_fetch_add(&run.lost[test], 1);
+	if (!atomic_exchange(&run.detected, 1))
+		run.detected_at = elapsed();
 	if (atomic_fetch_add(&run.reports, 1) >= MAX_REPORTS)
 		return;
 	if (w.writer != STAMP_NO_WRITER)
@@ -328,6 +375,13 @@ static int wait_cleaner(void)
 	return ret;
 }
 
+/* May the mapping have a momentary hole (munmap zapper, vma engine)? */
+static bool hole_ok(void)
+{
+	return cfg.zap == ZAP_MUNMAP || cfg.zap == ZAP_MPROTECT ||
+	       engines_on(&eng, ENG_VMA);
+}
+
 /* Write back and drop one page.  0: done, 1: run stopping, -1: error. */
 static int clean_page(struct writer *w, char *addr, uint64_t off)
 {
@@ -348,7 +402,16 @@ static int clean_page(struct writer *w, char *addr, uint64_t off)
 	case CLEAN_MSYNC:
 		ret = msync(addr, ps, MS_SYNC);
 		/* ENOMEM: unmapped by a munmap zapper right now. */
-		if (ret && errno == ENOMEM && cfg.zap == ZAP_MUNMAP)
+		if (ret && errno == ENOMEM && hole_ok())
+			ret = 0;
+		break;
+	case CLEAN_MODULE:
+		/*
+		 * The module's mkclean engine writes back; we only drop our
+		 * PTE (its dirty bit goes to the folio) and then the page.
+		 */
+		ret = madvise(addr, ps, MADV_DONTNEED);
+		if (ret && errno == ENOMEM && hole_ok())
 			ret = 0;
 		break;
 	case CLEAN_SYNC_FILE_RANGE:
@@ -409,13 +472,26 @@ static int writer_round(struct writer *w, unsigned long round)
 	unsigned char *tmp;
 	int ret;
 
-	if (sc_here(w, round, SC_SKIP_STORE))
+	unsigned long k;
+
+	if (sc_here(w, round, SC_SKIP_STORE)) {
 		diag("selfcheck: injected offset=%llu mode=skip-store writer=%u seq=%llu",
 		     (unsigned long long)pg->off, w->id,
-		     (unsigned long long)pg->seq + 1);
-	else if (!store_page(w, addr))
-		return -1;
-	pg->seq++;
+		     (unsigned long long)pg->seq + cfg.burst);
+		if (cfg.burst > 1)
+			stamp_fill(w->cur, run.page_size, pg->off,
+				   pg->seq + cfg.burst, cfg.seed, w->id);
+	} else {
+		/* --burst: each store a whole page of the next seq. */
+		for (k = 1; k <= cfg.burst; k++) {
+			if (k > 1)
+				stamp_fill(w->cur, run.page_size, pg->off,
+					   pg->seq + k, cfg.seed, w->id);
+			if (!store_page(w, addr))
+				return -1;
+		}
+	}
+	pg->seq += cfg.burst;
 	prepare(w, w->next, round + 1);
 
 	ret = clean_page(w, addr, pg->off);
@@ -469,8 +545,13 @@ static int zap_munmap(void)
 		pthread_mutex_unlock(&run.remap_lock);
 		return -1;
 	}
+	/*
+	 * The vma engine may have mapped a run of the same file back into
+	 * the hole meanwhile: then map over it.
+	 */
 	p = mmap(run.map, run.map_size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, run.fd, 0);
+		 MAP_SHARED | (engines_on(&eng, ENG_VMA) ? MAP_FIXED :
+			       MAP_FIXED_NOREPLACE), run.fd, 0);
 	pthread_mutex_unlock(&run.remap_lock);
 	if (p == MAP_FAILED)
 		return -1;
@@ -509,6 +590,10 @@ static void *zapper_fn(void *arg)
 
 	while (!stopping()) {
 		if (zap_once()) {
+			/* ENOMEM: a momentary hole the vma engine made. */
+			if (errno == ENOMEM && engines_on(&eng, ENG_VMA) &&
+			    cfg.zap != ZAP_MUNMAP && cfg.zap != ZAP_FIXED)
+				continue;
 			fatal(zap_names[cfg.zap]);
 			break;
 		}
@@ -556,8 +641,17 @@ static void usage(void)
 	       "  --zappers N             zapper threads, 0 = control (default 1)\n"
 	       "  --pages-per-writer N    pages owned by each writer (default 1)\n"
 	       "  --zap METHOD            dontneed|munmap|fixed|mprotect (default dontneed)\n"
-	       "  --clean METHOD          fadvise|fsync|fdatasync|msync|sync_file_range|thread\n"
-	       "                          (default fadvise)\n"
+	       "  --clean METHOD          fadvise|fsync|fdatasync|msync|sync_file_range|thread|\n"
+	       "                          module (default fadvise); module: the writer only\n"
+	       "                          MADV_DONTNEEDs and POSIX_FADV_DONTNEEDs its page,\n"
+	       "                          the mkclean engine cleans (needs --engines mkclean)\n"
+	       "  --burst N               stores per round, each a page of the next seq (default 1)\n"
+	       "  --expect clean|lost-write  lost-write: positive control, pass only if a\n"
+	       "                          lost write is reported (default clean)\n"
+	       "  --engines LIST          module engines on our file: tlbdelay,mkclean,vma,lazytlb\n"
+	       "                          or none (vma ops: " VMA_OPS_OK ")\n"
+	       "  --engine-set E.KEY=V    engine setting (threads, interval_us, ops, sites,\n"
+	       "                          budget_ms); repeatable\n"
 	       "  --file-size SIZE        file and mapping size, K/M/G suffix (default 4M)\n"
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
@@ -583,6 +677,10 @@ static void parse_options(int argc, char **argv)
 		{ "watchdog", required_argument, NULL, 'W' },
 		{ "selfcheck", required_argument, NULL, 'S' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "expect", required_argument, NULL, 'x' },
+		{ "engines", required_argument, NULL, 'E' },
+		{ "engine-set", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -593,6 +691,18 @@ static void parse_options(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			cfg.dir = optarg;
+			break;
+		case 'b':
+			cfg.burst = opt_count("--burst", optarg, 1, 1000000);
+			break;
+		case 'x':
+			cfg.expect = opt_choice("--expect", optarg, expect_names);
+			break;
+		case 'E':
+			engines_parse_list(&eng, optarg);
+			break;
+		case 'X':
+			engines_parse_set(&eng, optarg);
 			break;
 		case 'w':
 			cfg.writers = opt_count("--writers", optarg, 1, 1024);
@@ -641,6 +751,14 @@ static void parse_options(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg.dir)
 		usage_error("--dir is required");
+	if (cfg.clean == CLEAN_MODULE && !engines_on(&eng, ENG_MKCLEAN))
+		usage_error("--clean module needs the module's cleaner: add mkclean to --engines");
+	engines_default(&eng, ENG_VMA, "ops", VMA_OPS_OK);
+	engines_limit_ops(&eng, ENG_VMA, VMA_OPS_OK,
+			  "mmap_fixed would put anonymous memory where the checker expects the file");
+	engines_validate(&eng);
+	if (cfg.expect == EXPECT_LOST_WRITE)
+		test_names[T_LOOP] = "racewrite_lost_write_detected";
 	if (!seeded)
 		cfg.seed = default_seed();
 	if (!cfg.watchdog)
@@ -774,19 +892,85 @@ static void join_threads(void)
 		pthread_join(run.cleaner, NULL);
 }
 
+#define PROGRESS_EVERY	10.0
+
+static unsigned long load_ul(const unsigned long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* # progress: elapsed=12.0s writer_iter=N zaps=N cleans=N delays=N lost=N */
+static void progress_line(void)
+{
+	unsigned long iter = 0, zaps = 0, i;
+	long long cleans = load_ul(&run.clean_cycles);
+
+	for (i = 0; i < cfg.writers; i++) {
+		iter += atomic_load_explicit(&run.wd.progress[i],
+					     memory_order_relaxed);
+		cleans += load_ul(&run.writers[i].cleans);
+	}
+	for (i = 0; i < cfg.zappers; i++)
+		zaps += load_ul(&run.zappers[i].zaps);
+	/* With --clean module the module is the cleaner: its passes. */
+	if (cfg.clean == CLEAN_MODULE)
+		cleans = engines_stat(&eng, ENG_MKCLEAN, "passes");
+	diag("progress: elapsed=%.1fs writer_iter=%lu zaps=%lu cleans=%lld delays=%lld lost=%u",
+	     elapsed(), iter, zaps, cleans, engines_delays(&eng),
+	     atomic_load(&run.lost[T_LOOP]) + atomic_load(&run.lost[T_FINAL]));
+}
+
 static void wait_run(void)
 {
-	double left;
+	double left, next = PROGRESS_EVERY;
 
 	while (!stopping()) {
 		left = cfg.duration - elapsed();
 		if (left <= 0)
 			break;
+		if (elapsed() >= next) {
+			progress_line();
+			next += PROGRESS_EVERY;
+		}
 		sleep_s(left < 0.05 ? left : 0.05);
 	}
 	run.elapsed = elapsed();
 	atomic_store(&run.wd.finishing, 1);
 	atomic_store(&run.stop, 1);
+}
+
+/*
+ * After the vma engine ran: every page of our mapping must still be our
+ * file (the contract: it zaps, or unmaps and maps the same file back).
+ * A module that maps anonymous memory into the hole instead makes every
+ * later store there look lost; say so instead of blaming the kernel.
+ */
+static void check_mapping(void)
+{
+	unsigned long lo, hi, a = (unsigned long)run.map;
+	unsigned long b = a + run.map_size, ino, maj, min;
+	char line[512];
+	struct stat st;
+	FILE *f;
+
+	if (!engines_on(&eng, ENG_VMA) || fstat(run.fd, &st))
+		return;
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &lo, &hi, &maj,
+			   &min, &ino) != 5 || hi <= a || lo >= b)
+			continue;
+		if (ino == st.st_ino && makedev(maj, min) == st.st_dev)
+			continue;
+		snprintf(run.contract, sizeof(run.contract),
+			 "the vma engine left memory other than our file at 0x%lx-0x%lx in our MAP_SHARED mapping (a module that maps anonymous memory back after munmap breaks racewrite's contract: use --engine-set vma.ops=dontneed,zap_all with it)",
+			 lo < a ? a : lo, hi > b ? b : hi);
+		diag("error: %s", run.contract);
+		break;
+	}
+	fclose(f);
 }
 
 /* --selfcheck=stale|torn|zero: rewrite one block behind the checker. */
@@ -879,7 +1063,7 @@ static const char *final_verify(void)
 static _Noreturn void expire(const char *why)
 {
 	double t = now_s();
-	int i;
+	int i, n = NR_TESTS;
 
 	/* Take the output lock unless its owner is what is stuck. */
 	while (ftrylockfile(stdout) && now_s() - t < 1)
@@ -887,6 +1071,9 @@ static _Noreturn void expire(const char *why)
 	printf("# watchdog: %s\n", why);
 	for (i = 0; i < NR_TESTS; i++)
 		printf("not ok %d %s # TIMEOUT %s\n", i + 1, test_names[i], why);
+	for (i = 0; i < ENG_NR; i++)
+		if (engines_on(&eng, i))
+			printf("not ok %d engine_%s # TIMEOUT %s\n", ++n, engine_names[i], why);
 	fflush(stdout);
 	_exit(KSFT_FAIL);
 }
@@ -894,13 +1081,15 @@ static _Noreturn void expire(const char *why)
 static void print_config(void)
 {
 	struct utsname u;
+	char engs[1024];
 
 	uname(&u);
-	diag("racewrite: dir=%s file_size=%llu writers=%lu zappers=%lu pages_per_writer=%lu zap=%s clean=%s duration=%g watchdog=%g selfcheck=%s",
+	engines_describe(&eng, engs, sizeof(engs));
+	diag("racewrite: dir=%s file_size=%llu writers=%lu zappers=%lu pages_per_writer=%lu zap=%s clean=%s burst=%lu duration=%g watchdog=%g selfcheck=%s expect=%s %s",
 	     cfg.dir, cfg.file_size, cfg.writers, cfg.zappers,
 	     cfg.pages_per_writer, zap_names[cfg.zap],
-	     clean_names[cfg.clean], cfg.duration, cfg.watchdog,
-	     selfcheck_names[cfg.selfcheck]);
+	     clean_names[cfg.clean], cfg.burst, cfg.duration, cfg.watchdog,
+	     selfcheck_names[cfg.selfcheck], expect_names[cfg.expect], engs);
 	diag("seed=%llu page_size=%zu kernel=%s file=%s%s",
 	     (unsigned long long)cfg.seed, run.page_size, u.release,
 	     run.path, cfg.keep ? "" : " (unlinked)");
@@ -929,6 +1118,8 @@ static void print_metrics(void)
 	metric("lost_writes", atomic_load(&run.lost[T_LOOP]) +
 	       atomic_load(&run.lost[T_FINAL]), NULL);
 	metric("elapsed_s", run.elapsed, "s");
+	if (atomic_load(&run.detected))
+		metric("time_to_detection_ms", run.detected_at * 1000, "ms");
 }
 
 static unsigned long total_rounds(void)
@@ -940,13 +1131,52 @@ static unsigned long total_rounds(void)
 	return n;
 }
 
+/* --expect lost-write: the positive control passes iff a loss was seen. */
+static void report_expect_lost(const char *final_err, enum verdict *v,
+			       const char **why)
+{
+	static char none[160];
+	unsigned int lost = atomic_load(&run.lost[T_LOOP]) +
+			    atomic_load(&run.lost[T_FINAL]);
+
+	v[T_LOOP] = V_PASS;
+	if (lost) {
+		diag("positive control: lost write detected after %.3fs (%u reported)",
+		     run.detected_at, lost);
+	} else if (atomic_load(&run.fatal)) {
+		v[T_LOOP] = V_FAIL;
+		why[T_LOOP] = run.fatal_why;
+	} else {
+		v[T_LOOP] = V_FAIL;
+		snprintf(none, sizeof(none),
+			 "no lost write within --duration %gs: the detector missed the broken mode",
+			 cfg.duration);
+		why[T_LOOP] = none;
+	}
+	/* Losses are the expected outcome here; only a failed check fails. */
+	v[T_FINAL] = final_err ? V_FAIL : V_PASS;
+	why[T_FINAL] = final_err;
+	if (!final_err)
+		diag("final verify: %u lost writes after the run (expected with --expect lost-write)",
+		     atomic_load(&run.lost[T_FINAL]));
+}
+
 static int report(const char *final_err)
 {
-	enum verdict v[NR_TESTS];
+	enum verdict v[NR_TESTS + ENG_NR];
 	const char *why[NR_TESTS] = { NULL, NULL };
 	int i;
 
+	if (cfg.expect == EXPECT_LOST_WRITE) {
+		report_expect_lost(final_err, v, why);
+		goto out;
+	}
 	v[T_LOOP] = V_PASS;
+	if (run.contract[0]) {
+		v[T_LOOP] = v[T_FINAL] = V_FAIL;
+		why[T_LOOP] = why[T_FINAL] = run.contract;
+		goto out;
+	}
 	if (atomic_load(&run.lost[T_LOOP])) {
 		v[T_LOOP] = V_FAIL;
 		why[T_LOOP] = "a read-back after clean+drop lost a store";
@@ -965,9 +1195,11 @@ static int report(const char *final_err)
 		v[T_FINAL] = V_FAIL;
 		why[T_FINAL] = "the file lost stores after the run";
 	}
+out:
 	for (i = 0; i < NR_TESTS; i++)
 		ktap_result(i + 1, test_names[i], v[i], why[i]);
-	return exit_code(v, NR_TESTS);
+	engines_report(&eng, NR_TESTS + 1, v + NR_TESTS);
+	return exit_code(v, NR_TESTS + engines_nr_tests(&eng));
 }
 
 int main(int argc, char **argv)
@@ -983,21 +1215,30 @@ int main(int argc, char **argv)
 	if (!cfg.keep && unlink(run.path))
 		die_errno("unlink %s", run.path);
 	setup_selfcheck();
-	if (cfg.zap == ZAP_MUNMAP || cfg.zap == ZAP_MPROTECT)
+	if (hole_ok())
 		install_segv_handler();
+	/* docs/races.md section 1: mkclean cleans our file, tlbdelay widens
+	 * the zap-to-flush window of our mm; the mapping is an arena only
+	 * for vma (and lazytlb, which then adopts our mm through it). */
+	engines_add_file(&eng, run.fd);
+	if (engines_on(&eng, ENG_VMA))
+		engines_add_arena(&eng, run.map, run.map_size);
 
-	ktap_header(NR_TESTS);
+	ktap_header(NR_TESTS + engines_nr_tests(&eng));
 	print_config();
 	run.wd.nr = cfg.writers;
 	run.wd.role = "writer";
 	run.wd.timeout = cfg.watchdog;
 	run.wd.expire = expire;
+	engines_arm(&eng, cfg.seed);
 	run.start = now_s();
 	if (watchdog_start(&run.wd))
 		die_errno("watchdog");
 	start_threads();
 	wait_run();
 	join_threads();
+	engines_disarm(&eng);
+	check_mapping();
 
 	if (cfg.selfcheck >= SC_STALE && cfg.selfcheck <= SC_ZERO)
 		inject_final();

@@ -167,6 +167,89 @@ expect_exit() {
 	fi
 }
 
+# expect_exit_msg WHAT CODE PATTERN NAME CMD...: expect_exit, and the
+# line on stderr matches PATTERN (grep -E).
+expect_exit_msg() {
+	what=$1
+	code=$2
+	pat=$3
+	shift 3
+	run "$@"
+	lines=$(wc -l <"$tmp/$name.err")
+	if [ "$rc" -ne "$code" ]; then
+		not_ok "$what" "exit $rc, expected $code" "$tmp/$name.err"
+	elif [ "$lines" -ne 1 ]; then
+		not_ok "$what" "$lines lines on stderr, expected 1" "$tmp/$name.err"
+	elif ! grep -Eq "$pat" "$tmp/$name.err"; then
+		not_ok "$what" "stderr does not match '$pat'" "$tmp/$name.err"
+	else
+		ok "$what ($(cat "$tmp/$name.err"))"
+	fi
+}
+
+# --engines/--engine-set: refused before anything is registered.
+engine_option_runs() {
+	dir=$1
+	expect_exit_msg "racewrite --engines bogus" 2 \
+		"allowed: tlbdelay,mkclean,vma,lazytlb" rw-eng-bogus \
+		"$RW" --dir "$dir" --engines bogus
+	expect_exit_msg "dontneed-storm --engines bogus" 2 \
+		"allowed: tlbdelay,mkclean,vma,lazytlb" ds-eng-bogus \
+		"$DS" --dir "$dir" --engines bogus
+	expect_exit_msg "racewrite --engine-set mkclean.threads=99" 2 \
+		"threads must be 1..8" rw-eng-threads \
+		"$RW" --dir "$dir" --engines mkclean --engine-set mkclean.threads=99
+	expect_exit_msg "racewrite --engine-set unknown key" 2 "unknown key" \
+		rw-eng-key "$RW" --dir "$dir" --engines mkclean \
+		--engine-set mkclean.nosuch=1
+	expect_exit_msg "racewrite --engine-set vma.ops without vma" 2 \
+		"vma is not in --engines" rw-eng-notin \
+		"$RW" --dir "$dir" --engine-set vma.ops=x
+	expect_exit_msg "racewrite --clean module without mkclean" 2 \
+		"add mkclean to --engines" rw-eng-cleanmod \
+		"$RW" --dir "$dir" --clean module
+	expect_exit_msg "racewrite vma.ops=mmap_fixed refused" 2 \
+		"refuses op mmap_fixed" rw-eng-mmapfixed \
+		"$RW" --dir "$dir" --engines vma --engine-set vma.ops=mmap_fixed
+	expect_exit_msg "dontneed-storm vma.ops=munmap refused" 2 \
+		"refuses op munmap" ds-eng-munmap \
+		"$DS" --dir "$dir" --engines vma --engine-set vma.ops=munmap
+	expect_exit_msg "racewrite tlbdelay.sites out of range" 2 \
+		"sites must be" rw-eng-sites "$RW" --dir "$dir" \
+		--engines tlbdelay --engine-set tlbdelay.sites=folio_mkclean:5000
+	# --expect lost-write is a positive control: an injected loss passes
+	# it, a run without one fails it with the reason.
+	run rw-expect-sc "$RW" --dir "$dir" --duration 2 --seed "$SEED" \
+		--selfcheck skip-store --expect lost-write
+	if [ "$rc" -eq 0 ] && grep -q '^ok 1 racewrite_lost_write_detected' "$out" &&
+	   grep -q '^# metric: time_to_detection_ms=' "$out"; then
+		ok "racewrite --expect lost-write passes on an injected loss"
+	else
+		not_ok "racewrite --expect lost-write passes on an injected loss" \
+			"exit $rc" "$out"
+	fi
+	run rw-expect-none "$RW" --dir "$dir" --duration 1 --seed "$SEED" \
+		--expect lost-write
+	if [ "$rc" -eq 1 ] && grep -q '^not ok 1 racewrite_lost_write_detected' "$out" &&
+	   grep -q 'no lost write within --duration' "$out"; then
+		ok "racewrite --expect lost-write fails without a loss"
+	else
+		not_ok "racewrite --expect lost-write fails without a loss" \
+			"exit $rc" "$out"
+	fi
+	expect_detected "racewrite --burst 4 --selfcheck stale" stale rw-burst-sc \
+		"$RW" --dir "$dir" --duration 1 --seed "$SEED" --burst 4 \
+		--selfcheck stale
+	if [ -e /sys/kernel/debug/mmtorture ]; then
+		skip "racewrite --engines mkclean without the module" \
+			"the module is loaded here"
+	else
+		expect_exit_msg "racewrite --engines mkclean without the module" 2 \
+			"insmod mmtorture.ko" rw-eng-nomod \
+			"$RW" --dir "$dir" --engines mkclean
+	fi
+}
+
 clean_runs() {
 	fs=$1
 	dir=$2
@@ -271,6 +354,7 @@ fi
 method_runs "$work"
 selfcheck_runs "$work"
 bad_input_runs "$work"
+engine_option_runs "$work"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
