@@ -4,7 +4,7 @@
  * in a tight loop (mmget_not_zero, kthread_use_mm, touch user memory,
  * kthread_unuse_mm, mmput) while the owners fork, exec and exit. Every
  * switch makes the CPU's active_mm change hands through a kernel thread,
- * the path whose lazy-TLB refcounting races with exit (races.md, 3).
+ * the path whose lazy-TLB refcounting races with exit (docs/races.md section 3).
  *
  * Ops (/sys/kernel/debug/mmtorture/lazytlb/ops):
  *   adopt   kthread_use_mm + kthread_unuse_mm, nothing touched

@@ -30,7 +30,7 @@
  *               contents are saved first and, after a short window in
  *               which the owner may use the new memory, written back into
  *               the new mapping: the owner sees the replaced contents
- *               again after mmap(MAP_FIXED) returned (races.md section 2)
+ *               again after mmap(MAP_FIXED) returned (docs/races.md section 2)
  *   dontneed    zap the run inside its VMA, as MADV_DONTNEED does
  *   zap_all     zap every VMA of the whole arena
  *   mprotect    not available: no exported interface

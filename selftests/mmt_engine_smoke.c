@@ -7,7 +7,7 @@
  * violation; all engines together; everything stops. The target's words
  * each have one writer and carry its sequence number, so a load finds
  * zero (replaced or zapped) or the writer's last stamp; anything else is
- * misplaced or stale contents (races.md section 2) and fails the run.
+ * misplaced or stale contents (docs/races.md section 2) and fails the run.
  *
  *   mmt_engine_smoke [--duration S] [--seed N] [--dir DIR] [--fuzz N]
  * Exit: 0 pass, 1 fail, 4 skip.

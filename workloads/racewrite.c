@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * racewrite - lost dirty data: stores through a stale TLB entry vs page
- * cleaning (races.md section 1; Dave Hansen's racewrite.c from the 2014
+ * cleaning (docs/races.md section 1; Dave Hansen's racewrite.c from the 2014
  * "Dirty/Access bits vs. page content" thread, rewritten).
  *
  * A zapper clears the PTEs of a MAP_SHARED file mapping (MADV_DONTNEED by
