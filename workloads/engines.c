@@ -687,10 +687,16 @@ static void subtract_base(struct engines *e, enum engine_id id)
 	unsigned int i, j;
 
 	for (i = 0; i < e->nr_final[id]; i++) {
-		/* tlbdelay's sites, and so their sums, are new each arm. */
+		/*
+		 * tlbdelay's sites, and so their sums, are new each arm;
+		 * budget_ms is a setting, not a counter.
+		 */
 		if (id == ENG_TLBDELAY &&
 		    (!strcmp(e->final[id][i].key, "delays") ||
-		     !strcmp(e->final[id][i].key, "filtered_calls")))
+		     !strcmp(e->final[id][i].key, "filtered_calls") ||
+		     !strcmp(e->final[id][i].key, "budget_skips") ||
+		     !strcmp(e->final[id][i].key, "delay_us_total") ||
+		     !strcmp(e->final[id][i].key, "budget_ms")))
 			continue;
 		for (j = 0; j < base.nr_final[id]; j++)
 			if (!strcmp(e->final[id][i].key, base.final[id][j].key))
