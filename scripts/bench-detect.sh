@@ -19,15 +19,16 @@
 #   scripts/bench-detect.sh [RUNS=10] [KERNELS=6.1] [SMPS="2 4"] [MODES="off on"] [DURATION=30]
 #   scripts/bench-detect.sh KERNELS=6.12 RUNS=5 DURATION=60   # 6.12: 10 min in all
 # Each boot's results folder is kept under RESULTS (default
-# results/bench-detect-<time>/) so every number can be traced.
+# results/bench-detect-<time>/) so every number can be traced;
+# TABLE=1 RESULTS=DIR prints the table again from a kept folder.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=10 KERNELS=6.1 SMPS="2 4" MODES="off on" DURATION=30
 RESULTS=$top/results/bench-detect-$(date -u +%Y%m%dT%H%M%SZ)
 for kv in "$@"; do
 	case ${kv%%=*} in
-	RUNS|KERNELS|SMPS|MODES|DURATION|RESULTS) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
-	*) echo "bench-detect: unknown option '${kv%%=*}' (RUNS, KERNELS, SMPS, MODES, DURATION, RESULTS)" >&2; exit 2 ;;
+	RUNS|KERNELS|SMPS|MODES|DURATION|RESULTS|TABLE) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
+	*) echo "bench-detect: unknown option '${kv%%=*}' (RUNS, KERNELS, SMPS, MODES, DURATION, RESULTS, TABLE)" >&2; exit 2 ;;
 	esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-detect: RUNS must be a positive integer, not '$RUNS'" >&2; exit 2; }
@@ -40,15 +41,60 @@ mkdir -p "$RESULTS" || exit 2
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 maxof() { sort -g | tail -n 1 | grep . || echo -; }
 
-printf '%-22s %-5s %-4s %-5s %-6s %-10s %-10s %-11s %-8s %-6s %-6s %-6s\n' \
-	kernel vcpus eng boots losses ttd_med_s ttd_max_s writer_it/s delays splats emufault noverd
+# row KERNEL SMP MODE: one table row from the kept folders of those boots.
+row() {
+	local k=$1 smp=$2 mode=$3 out s d t n hits=0 splats=0 emu=0 nov=0 kver=$1 boots=0
+	: >"$RESULTS/ttd"; : >"$RESULTS/iter"; : >"$RESULTS/delays"
+	for out in "$RESULTS/$k-smp$smp-$mode"-*/; do
+		[ -d "$out" ] || continue
+		boots=$((boots + 1))
+		s=$(ls "$out"/2*/summary.json 2>/dev/null | head -n 1)
+		if [ -z "$s" ]; then
+			nov=$((nov + 1))
+			continue
+		fi
+		kver=$(jq -r .environment.kernel "$s")
+		d=$(dirname "$s")
+		t=$(grep -m1 '^ *# lost write:' "$d/results.ktap" | sed -n 's/.* elapsed=\([0-9.]*\)s.*/\1/p')
+		if [ -n "$t" ]; then
+			hits=$((hits + 1))
+			echo "$t" >>"$RESULTS/ttd"
+		fi
+		jq -r '.tests[] | select(.name == "racewrite_default") | .metrics.writer_iter_per_s // empty' "$s" >>"$RESULTS/iter"
+		jq -r '.tests[] | select(.name == "racewrite_default") | .metrics.engine_tlbdelay_delays // empty' "$s" >>"$RESULTS/delays"
+		n=$(jq '.splats | length' "$s")
+		[ "$n" -gt 0 ] && splats=$((splats + 1))
+		jq -e '[.splats[] | (.title + " " + ((.context // []) | join(" ")))] | any(test("int3|RIP: 0010:0x0|RIP: 0010:0000000000000000|RIP: 0010:0\\b"))' "$s" >/dev/null &&
+			emu=$((emu + 1))
+	done
+	[ $boots = 0 ] && return
+	printf '%-22s %-5s %-4s %-5s %-6s %-10s %-10s %-11s %-8s %-6s %-6s %-6s\n' \
+		"$kver" "$smp" "$mode" "$boots" "$hits/$boots" \
+		"$(median <"$RESULTS/ttd")" "$(maxof <"$RESULTS/ttd")" \
+		"$(median <"$RESULTS/iter")" "$(median <"$RESULTS/delays")" \
+		"$splats" "$emu" "$nov"
+}
+
+header() {
+	printf '%-22s %-5s %-4s %-5s %-6s %-10s %-10s %-11s %-8s %-6s %-6s %-6s\n' \
+		kernel vcpus eng boots losses ttd_med_s ttd_max_s writer_it/s delays splats emufault noverd
+}
+
+# TABLE=1: only tabulate the boots already kept in RESULTS.
+if [ "${TABLE:-0}" = 1 ]; then
+	header
+	for k in $KERNELS; do for smp in $SMPS; do for mode in $MODES; do
+		row "$k" "$smp" "$mode"
+	done; done; done
+	exit 0
+fi
+
+header
 for k in $KERNELS; do
 	for smp in $SMPS; do
 		for mode in $MODES; do
 			suite=racewrite-bench
 			[ "$mode" = on ] && suite=racewrite-bench-engines
-			: >"$RESULTS/ttd" ; : >"$RESULTS/iter" ; : >"$RESULTS/delays"
-			hits=0 splats=0 emu=0 nov=0 kver=$k
 			for i in $(seq "$RUNS"); do
 				out=$RESULTS/$k-smp$smp-$mode-$i
 				QUIET=1 "$top/scripts/vm-run.sh" KERNEL="$k" SUITE="$suite" SMP="$smp" \
@@ -56,30 +102,13 @@ for k in $KERNELS; do
 					>"$out.log" 2>&1
 				s=$(ls "$out"/2*/summary.json 2>/dev/null | head -n 1)
 				if [ -z "$s" ]; then
-					nov=$((nov + 1))
 					echo "bench-detect: $k SMP=$smp $mode run $i gave no verdict ($out.log)" >&2
+					mkdir -p "$out"
 					continue
 				fi
-				kver=$(jq -r .environment.kernel "$s")
-				d=$(dirname "$s")
-				t=$(grep -m1 '^# lost write:' "$d/results.ktap" | sed -n 's/.* elapsed=\([0-9.]*\)s.*/\1/p')
-				if [ -n "$t" ]; then
-					hits=$((hits + 1))
-					echo "$t" >>"$RESULTS/ttd"
-				fi
-				jq -r '.tests[] | select(.name == "racewrite_default") | .metrics.writer_iter_per_s // empty' "$s" >>"$RESULTS/iter"
-				jq -r '.tests[] | select(.name == "racewrite_default") | .metrics.engine_tlbdelay_delays // empty' "$s" >>"$RESULTS/delays"
-				n=$(jq '.splats | length' "$s")
-				[ "$n" -gt 0 ] && splats=$((splats + 1))
-				jq -e '[.splats[] | (.title + " " + ((.context // []) | join(" ")))] | any(test("int3|RIP: 0010:0x0|RIP: 0010:0000000000000000|RIP: 0010:0\\b"))' "$s" >/dev/null &&
-					emu=$((emu + 1))
-				echo "# $k SMP=$smp $mode run $i: verdict=$(jq -r .verdict "$s") lost_at=${t:--} $(dirname "$s")" >&2
+				echo "# $k SMP=$smp $mode run $i: verdict=$(jq -r .verdict "$s") $(grep -m1 '^ *# lost write:' "$(dirname "$s")/results.ktap" | sed 's/^ *//')" >&2
 			done
-			printf '%-22s %-5s %-4s %-5s %-6s %-10s %-10s %-11s %-8s %-6s %-6s %-6s\n' \
-				"$kver" "$smp" "$mode" "$RUNS" "$hits/$RUNS" \
-				"$(median <"$RESULTS/ttd")" "$(maxof <"$RESULTS/ttd")" \
-				"$(median <"$RESULTS/iter")" "$(median <"$RESULTS/delays")" \
-				"$splats" "$emu" "$nov"
+			row "$k" "$smp" "$mode"
 		done
 	done
 done
