@@ -407,7 +407,7 @@ lay_out() {
 	if [ $((_b % 4096)) = 0 ]; then _bs=4096; else _bs=1; fi
 	while [ $_i -lt "$jobs" ]; do
 		_f=$workdir/$1.$_i.0
-		if [ "$(wc -c <"$_f" 2>/dev/null)" != "$_b" ]; then
+		if [ ! -f "$_f" ] || [ "$(wc -c <"$_f")" != "$_b" ]; then
 			rm -f "$_f"
 			dd if=/dev/zero of="$_f" bs=$_bs count=$((_b / _bs)) 2>"$tmp/dd.err" ||
 				sed 's/^/# dd: /' "$tmp/dd.err"
