@@ -28,6 +28,12 @@
 #                        (default: sync + drop_caches when writable)
 #   --selfcheck MODE     zero|misplaced|stale|torn: positive control of the
 #                        fio path (below); runs nothing else
+#   --engines LIST       the module's engines on fio's files: mkclean (or
+#                        none); the fio half only (not with --only
+#                        stress-ng or --selfcheck); needs mmt-arm and the
+#                        module loaded
+#   --engine-set E.KEY=VALUE  repeatable, as racewrite's (engines.h):
+#                        mkclean.threads=N, .interval_us=N, .ops=A,B
 #
 # fio, one pass = two jobs, each: write phase (every 4 KiB block once, in
 # a seeded random order, stored through a MAP_SHARED mapping, msync every
@@ -44,6 +50,17 @@
 #                       verify_only accepts a valid crc32c block from an
 #                       earlier write of the same offset (seen).
 # The job files are embedded in the installed program.
+#
+# --engines mkclean: before each job's write phase the wrapper lays out
+# the job's files itself (zeros, the size fio would; fio 3.33 then uses
+# them in place: same inode, no "Laying out"), and mmt-arm (next to this
+# program) opens them O_RDWR, registers them with the module and arms
+# mkclean, whose threads clean the files' pages the way writeback does
+# (folio_mkclean, folio_clear_dirty_for_io, filemap_write_and_wait_range)
+# while fio stores through its mappings, drops the cache and verifies;
+# then SIGTERM, mmt-arm disarms and reports.  One mmt-arm per job per
+# pass (mmap-verify's files are new each pass).  tlbdelay, vma and
+# lazytlb are refused: they would act on mmt-arm's mm, not fio's.
 #
 # stress-ng: each stressor alone (one instance per CPU) for --stress-time,
 # then all that passed alone together (one instance each) for --duration,
@@ -71,12 +88,16 @@
 #   fio_mmap_write, fio_mmap_verify, fio_mmap_overwrite,
 #   fio_mmap_overwrite_verify, stressng_<name>..., stressng_mix
 #   (self-check: fio_selfcheck_write, fio_selfcheck_<mode>_detected)
+#   engine_mkclean (with --engines mkclean, after fio's): passes when the
+#   engine cleaned (passes > 0, summed over every mmt-arm run), saw no
+#   violation and every mmt-arm run armed and disarmed cleanly
 # Metrics (# metric: NAME=VALUE [UNIT]), bandwidth/IOPS of the last pass:
 #   fio_write_bw_kib_s, fio_write_iops, fio_verify_bw_kib_s,
 #   fio_verify_iops, fio_overwrite_{write,verify}_{bw_kib_s,iops},
 #   fio_passes, fio_written_mib (all passes), fio_verify_errors,
 #   stressng_<name>_bogo_ops_per_s, stressng_<name>_bogo_ops,
-#   stressng_mix_<name>_bogo_ops_per_s
+#   stressng_mix_<name>_bogo_ops_per_s,
+#   engine_mkclean_<counter> (--engines: summed over the mmt-arm runs)
 # Report lines (stable):
 #   # fio: verify failed: file=F offset=O length=L job=J pass=P seed=S phase=write|verify elapsed=T.TTs kernel=K
 #   #   fio: <fio's own lines, e.g. "verify: bad magic header 0, wanted acca at file ...">
@@ -84,6 +105,8 @@
 #   #   stress-ng: <stress-ng's output on a failure>
 #   # selfcheck: injected mode=M job=J file=F offset=O [copied_from=|old_seed=|byte=...]
 #   # selfcheck: detected offset=O (injected O2) result=match|mismatch|missed
+#   # engine mkclean: runs=R passes=P errors=E violations=V
+#   # engine mkclean: mmt-arm run R: <what went wrong>
 # Exit: 0 pass, 1 a check failed, 2 bad option, 4 every check skipped
 # (e.g. no fio and no stress-ng, or DIR missing or read-only).
 
@@ -104,6 +127,8 @@ stressors=vma,madvise,mmap,mremap,msync,tlb-shootdown,userfaultfd
 stress_time=
 drop=1
 selfcheck=
+engines=none
+engine_sets=
 
 usage() {
 	sed -n '/^#   mmt-writeback --dir/,/^#   --selfcheck/p' "$0" | sed 's/^# \{0,1\}//'
@@ -136,6 +161,13 @@ while [ $# -gt 0 ]; do
 	--no-drop) drop=0; shift ;;
 	--as-root) MMT_SNG_AS_ROOT=1; shift ;;
 	--selfcheck) selfcheck=${2-}; shift 2 || bad "--selfcheck needs a value" ;;
+	--engines) engines=${2-}; shift 2 || bad "--engines needs a value" ;;
+	--engine-set)
+		case ${2-} in
+		*[[:space:]]*) bad "--engine-set '${2-}': no spaces in E.KEY=VALUE" ;;
+		esac
+		engine_sets="$engine_sets --engine-set ${2-}"
+		shift 2 || bad "--engine-set needs a value" ;;
 	-h|--help) usage; exit 0 ;;
 	*) bad "unknown option '$1' (--help lists them)" ;;
 	esac
@@ -157,6 +189,27 @@ is_uint "$stress_time" && [ "$stress_time" -gt 0 ] || bad "--stress-time must be
 case $selfcheck in ''|zero|misplaced|stale|torn) ;; *) bad "--selfcheck must be zero, misplaced, stale or torn, not '$selfcheck'" ;; esac
 case $stressors in *[!a-z0-9,-]*|'') bad "--stressors: a comma-separated list of stressor names" ;; esac
 
+# --engines: mmt-arm validates the list, the settings and the module
+# (loaded, engine and ops present) before anything runs.
+mmt_arm=
+case $engines in
+''|*[[:space:]]*) bad "--engines: a comma-separated list (mkclean or none)" ;;
+esac
+if [ "$engines" != none ] || [ -n "$engine_sets" ]; then
+	[ "$only" = stress-ng ] && bad "--engines applies to the fio half only, not with --only stress-ng"
+	[ -n "$selfcheck" ] && bad "--engines does not apply to --selfcheck (the detector's own control)"
+	for _d in "$here/mmt-arm" "$here/../build/mmt-arm"; do
+		[ -x "$_d" ] && { mmt_arm=$_d; break; }
+	done
+	[ -n "$mmt_arm" ] || mmt_arm=$(command -v mmt-arm 2>/dev/null)
+	[ -n "$mmt_arm" ] || bad "--engines needs mmt-arm (make -C workloads) next to $0 or on PATH"
+	# shellcheck disable=SC2086 # the settings are split on purpose
+	_err=$("$mmt_arm" --engines "$engines" $engine_sets --check 2>&1 >/dev/null)
+	_rc=$?
+	[ $_rc = 0 ] || bad "$(echo "$_err" | head -n 1 | sed 's/^mmt-arm: //; s/ (see mmt-arm --help)$//')"
+	[ "$engines" = none ] && mmt_arm=
+fi
+
 # The fio job file: next to this script in the source tree; the installed
 # program has it embedded below (the Makefile replaces the marker line).
 jobfile() {
@@ -170,7 +223,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmt-writeback.XXXXXX") || {
 	exit 1
 }
 workdir=
+arm_pid=
 cleanup() {
+	[ -n "$arm_pid" ] && kill -TERM "$arm_pid" 2>/dev/null && wait "$arm_pid"
 	rm -rf "$tmp"
 	[ -n "$workdir" ] && rm -rf "$workdir"
 }
@@ -232,6 +287,7 @@ if [ -n "$selfcheck" ]; then
 else
 	plan=
 	[ "$only" != stress-ng ] && plan="fio_mmap_write fio_mmap_verify fio_mmap_overwrite fio_mmap_overwrite_verify"
+	[ -n "$mmt_arm" ] && plan="$plan engine_mkclean"
 	if [ "$only" != fio ]; then
 		for s in $(echo "$stressors" | tr ',' ' '); do
 			plan="$plan stressng_$(echo "$s" | tr '-' '_')"
@@ -241,7 +297,7 @@ else
 fi
 
 echo "KTAP version 1"
-echo "# $prog: seed=$seed duration=$duration dir=$dir kernel=$kernel selfcheck=${selfcheck:-none}"
+echo "# $prog: seed=$seed duration=$duration dir=$dir kernel=$kernel selfcheck=${selfcheck:-none} engines=$engines$engine_sets"
 
 # shellcheck disable=SC2086 # the plan is a word list
 if [ ! -d "$dir" ]; then
@@ -332,12 +388,130 @@ report_fio_failure() {
 	grep -vE '^[[:space:]]*$' "$1.err" | head -n 20 | sed 's/^/#   fio: /'
 }
 
-# fio_pass JOB PASS SEED: write JOB's files, drop the cache, verify them.
-# Sets pass_fail to "", write or verify; adds to written_kib.
+# ---- --engines: mmt-arm on fio's files ----
+# fio's size (k/m/g: KiB/MiB/GiB) in bytes.
+size_bytes() {
+	_n=${1%[kKmMgG]}
+	case $1 in
+	*[kK]) echo $((_n * 1024)) ;;
+	*[mM]) echo $((_n * 1048576)) ;;
+	*[gG]) echo $((_n * 1073741824)) ;;
+	*) echo "$_n" ;;
+	esac
+}
+
+# lay_out PREFIX: JOB's files as fio names them (PREFIX.JOBNUM.0), zeros
+# of the job's size, as fio lays them out; kept when already that size.
+lay_out() {
+	_b=$(size_bytes "$size") _i=0
+	if [ $((_b % 4096)) = 0 ]; then _bs=4096; else _bs=1; fi
+	while [ $_i -lt "$jobs" ]; do
+		_f=$workdir/$1.$_i.0
+		if [ ! -f "$_f" ] || [ "$(wc -c <"$_f")" != "$_b" ]; then
+			rm -f "$_f"
+			dd if=/dev/zero of="$_f" bs=$_bs count=$((_b / _bs)) 2>"$tmp/dd.err" ||
+				sed 's/^/# dd: /' "$tmp/dd.err"
+		fi
+		_i=$((_i + 1))
+	done
+}
+
+arm_runs=0
+arm_bad=0
+arm_note() {
+	echo "# engine mkclean: mmt-arm run $arm_runs: $*"
+	arm_bad=$((arm_bad + 1))
+}
+
+# arm_start PREFIX SEED: mmt-arm on PREFIX's files; waits until armed.
+arm_start() {
+	[ -n "$mmt_arm" ] || return 0
+	_ap=$1
+	lay_out "$_ap"
+	arm_runs=$((arm_runs + 1))
+	_ao=$tmp/arm-$arm_runs
+	set -- --seed "$2"
+	_i=0
+	while [ $_i -lt "$jobs" ]; do
+		set -- "$@" --file "$workdir/$_ap.$_i.0"
+		_i=$((_i + 1))
+	done
+	# shellcheck disable=SC2086 # the settings are split on purpose
+	"$mmt_arm" --engines "$engines" $engine_sets "$@" >"$_ao.out" 2>"$_ao.err" &
+	arm_pid=$!
+	_w=0
+	while ! grep -q '^# mmt-arm: armed' "$_ao.out"; do
+		if ! kill -0 "$arm_pid" 2>/dev/null || [ $_w -ge 300 ]; then
+			kill -TERM "$arm_pid" 2>/dev/null
+			wait "$arm_pid"
+			arm_note "did not arm (exit $?): $(head -n 1 "$_ao.err")"
+			arm_pid=
+			return 0
+		fi
+		sleep 0.1 2>/dev/null || sleep 1
+		_w=$((_w + 1))
+	done
+}
+
+# arm_stop: SIGTERM; mmt-arm disarms and prints its report into its .out.
+arm_stop() {
+	[ -n "$arm_pid" ] || return 0
+	kill -TERM "$arm_pid"
+	wait "$arm_pid"
+	_rc=$?
+	arm_pid=
+	[ $_rc = 0 ] || arm_note "exit $_rc: $(head -n 1 "$tmp/arm-$arm_runs.err")"
+	grep -q '^# metric: engine_mkclean_passes=' "$tmp/arm-$arm_runs.out" ||
+		arm_note "no final counters: $(grep -E '^(not )?ok ' "$tmp/arm-$arm_runs.out" | head -n 1)"
+}
+
+# engine_verdict: the runs' counters summed, then subtest engine_mkclean.
+engine_verdict() {
+	[ -n "$mmt_arm" ] || return 0
+	if [ $have_fio = 0 ]; then
+		skip engine_mkclean "$fio_why"
+		return
+	fi
+	cat "$tmp"/arm-*.out 2>/dev/null | awk '
+		/^# metric: engine_mkclean_[a-z0-9_]*=-?[0-9]+$/ {
+			sub(/^# metric: /, ""); k = $0; sub(/=.*/, "", k)
+			v = $0; sub(/.*=/, "", v)
+			if (!(k in sum)) order[n++] = k
+			sum[k] += v
+		}
+		END { for (i = 0; i < n; i++) print order[i], sum[order[i]] }' >"$tmp/arm.sums"
+	_get() { awk -v k="engine_mkclean_$1" '$1 == k { print $2 }' "$tmp/arm.sums"; }
+	_passes=$(_get passes) _errs=$(_get errors) _viol=$(_get violations)
+	echo "# engine mkclean: runs=$arm_runs passes=${_passes:-0} errors=${_errs:-0} violations=${_viol:-0}"
+	while read -r _k _v; do
+		metric "$_k" "$_v"
+	done <"$tmp/arm.sums"
+	if [ "${_viol:-0}" -gt 0 ]; then
+		not_ok engine_mkclean "$_viol invariant violations (see the module's messages)"
+	elif [ "$arm_bad" -gt 0 ]; then
+		not_ok engine_mkclean "$arm_bad of $arm_runs mmt-arm runs did not arm or disarm cleanly"
+	elif [ "${_passes:-0}" -le 0 ]; then
+		not_ok engine_mkclean "did no work on fio's files (passes=${_passes:-0}, errors=${_errs:-0})"
+	else
+		ok engine_mkclean
+	fi
+}
+
+# fio_pass JOB PASS SEED: write JOB's files, drop the cache, verify them
+# (with --engines, mmt-arm armed on the files meanwhile).
 fio_pass() {
+	[ "$1" = mmap-verify ] && rm -f "$workdir"/mmt-wb.*
+	case $1 in mmap-verify) _pre=mmt-wb ;; *) _pre=mmt-ow ;; esac
+	arm_start "$_pre" "$3"
+	fio_pass_run "$@"
+	arm_stop
+}
+
+# fio_pass_run JOB PASS SEED: sets pass_fail to "", write or verify;
+# adds to written_kib.
+fio_pass_run() {
 	_j=$1 _p=$2 _s=$3 _o=$tmp/$1-$2
 	pass_fail=
-	[ "$_j" = mmap-verify ] && rm -f "$workdir"/mmt-wb.*
 	run_fio "$_j" write "$_s" "$jobs" "$size" "$_o-w"
 	if [ "$fio_rc" != 0 ]; then
 		pass_fail='write'
@@ -377,6 +551,7 @@ fio_workload() {
 		for _t in $_tests; do
 			skip "$_t" "$fio_why"
 		done
+		engine_verdict
 		return
 	fi
 	echo "# fio: $fio_version jobs=$jobs size=$size sync=$sync_every backlog=$backlog dir=$workdir"
@@ -425,6 +600,7 @@ fio_workload() {
 		[ -n "$_c" ] && metric "${_m}_verify_bw_kib_s" "$_c" KiB/s
 		[ -n "$_d" ] && metric "${_m}_verify_iops" "$_d" 1/s
 	done
+	engine_verdict
 }
 
 # ---- fio self-check ----

@@ -15,7 +15,11 @@
 #    way to inject a fault into its own verification from outside, so this
 #    checks PROG's reading of stress-ng, not stress-ng's detection.)
 #  - bad input gives exit 2 with one line on stderr; a missing directory
-#    exit 4 with every check skipped.
+#    exit 4 with every check skipped;
+#  - --engines: an unknown engine, a refused one (tlbdelay, vma: they would
+#    act on mmt-arm's mm, not fio's), --only stress-ng, and mkclean
+#    without the module loaded are exit 2 with one line saying why,
+#    before anything runs.
 # DIR (default: a new folder in /tmp) must be writable; the fio checks
 # need fio and are skipped without it.  Ends with "P passed, F failed".
 set -u
@@ -125,6 +129,31 @@ if [ $rc = 2 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ]; then
 	ok "bad input: exit 2 and one line ($(cat "$tmp/bad.err"))"
 else
 	not_ok "bad input gives exit 2 and one line" "exit $rc" "$tmp/bad.err"
+fi
+
+# --engines: mmt-arm (next to PROG) validates before anything runs.
+# engines_bad NAME WANT-REGEX ARGS...: exit 2, one line on stderr
+# matching WANT-REGEX, nothing on stdout.
+engines_bad() {
+	_name=$1 _want=$2
+	shift 2
+	"$PROG" --dir "$dir" --only fio --duration 1 "$@" >"$tmp/eng.out" 2>"$tmp/eng.err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$tmp/eng.err")" = 1 ] &&
+	   grep -qE "$_want" "$tmp/eng.err" && [ ! -s "$tmp/eng.out" ]; then
+		ok "$_name: exit 2 ($(cat "$tmp/eng.err"))"
+	else
+		not_ok "$_name: exit 2 with one line" "exit $rc, stderr: $(head -n 3 "$tmp/eng.err")" "$tmp/eng.out"
+	fi
+}
+engines_bad "--engines bogus" "unknown engine 'bogus'" --engines bogus
+engines_bad "--engines tlbdelay" "tlbdelay is refused: .*registering process's mm" --engines tlbdelay
+engines_bad "--engines vma" "vma is refused: .*no checker reads" --engines vma
+engines_bad "--engines mkclean --only stress-ng" "fio half only" --engines mkclean --only stress-ng
+if [ -e /sys/kernel/debug/mmtorture ]; then
+	ok "--engines mkclean without the module" "the mmtorture module is loaded here"
+else
+	engines_bad "--engines mkclean without the module" "insmod mmtorture.ko" --engines mkclean
 fi
 
 out=$tmp/nodir.out
