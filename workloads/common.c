@@ -405,3 +405,21 @@ void watchdog_stop(struct watchdog *wd)
 	atomic_store(&wd->done, 1);
 	pthread_join(wd->tid, NULL);
 }
+
+double run_for(double start, double duration, atomic_int *stop,
+	       void (*progress)(void))
+{
+	double left, next = PROGRESS_EVERY;
+
+	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+		left = duration - (now_s() - start);
+		if (left <= 0)
+			break;
+		if (progress && now_s() - start >= next) {
+			progress();
+			next += PROGRESS_EVERY;
+		}
+		sleep_s(left < 0.05 ? left : 0.05);
+	}
+	return now_s() - start;
+}

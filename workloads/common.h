@@ -46,6 +46,16 @@ uint64_t rng_next(uint64_t *state);		/* splitmix64 */
 double now_s(void);				/* CLOCK_MONOTONIC */
 void sleep_s(double s);
 
+/* Seconds between two progress lines of a long run. */
+#define PROGRESS_EVERY	10.0
+/*
+ * The main thread's wait: until @duration seconds after @start, or until
+ * *@stop is set; @progress (may be NULL) is called every PROGRESS_EVERY
+ * seconds. Returns the seconds elapsed since @start.
+ */
+double run_for(double start, double duration, atomic_int *stop,
+	       void (*progress)(void));
+
 /*
  * Is @dir usable scratch for @need bytes (@what: the option asking for
  * them)?  Missing, not a directory, or read-only: skip_all().  Too small

@@ -819,7 +819,6 @@ static void start_threads(void)
 	}
 }
 
-#define PROGRESS_EVERY	10.0
 
 /* # progress: elapsed=12.0s rounds=N storms=N delays=N bad=N */
 static void progress_line(void)
@@ -840,20 +839,9 @@ static void progress_line(void)
 
 static void stop_and_join(void)
 {
-	double left, next = PROGRESS_EVERY;
 	unsigned long i;
 
-	while (!stopping()) {
-		left = cfg.duration - elapsed();
-		if (left <= 0)
-			break;
-		if (elapsed() >= next) {
-			progress_line();
-			next += PROGRESS_EVERY;
-		}
-		sleep_s(left < 0.05 ? left : 0.05);
-	}
-	run.elapsed = elapsed();
+	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress_line);
 	atomic_store(&run.wd.finishing, 1);
 	atomic_store(&run.stop, 1);
 	for (i = 0; i < cfg.threads; i++) {

@@ -892,7 +892,6 @@ static void join_threads(void)
 		pthread_join(run.cleaner, NULL);
 }
 
-#define PROGRESS_EVERY	10.0
 
 static unsigned long load_ul(const unsigned long *p)
 {
@@ -922,19 +921,8 @@ static void progress_line(void)
 
 static void wait_run(void)
 {
-	double left, next = PROGRESS_EVERY;
 
-	while (!stopping()) {
-		left = cfg.duration - elapsed();
-		if (left <= 0)
-			break;
-		if (elapsed() >= next) {
-			progress_line();
-			next += PROGRESS_EVERY;
-		}
-		sleep_s(left < 0.05 ? left : 0.05);
-	}
-	run.elapsed = elapsed();
+	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress_line);
 	atomic_store(&run.wd.finishing, 1);
 	atomic_store(&run.stop, 1);
 }

@@ -71,7 +71,6 @@
 #define MAX_REPORTS	16
 #define MAX_THREADS	64
 #define MAX_PAGES	4096
-#define PROGRESS_EVERY	10.0
 #define BROKEN_PARAM	"/sys/module/mmtorture/parameters/broken"
 
 enum expect { EXPECT_CLEAN, EXPECT_STALE };
@@ -502,19 +501,8 @@ static void progress(void)
 
 static void wait_run(void)
 {
-	double left, next = PROGRESS_EVERY;
 
-	while (!stopping()) {
-		left = cfg.duration - elapsed();
-		if (left <= 0)
-			break;
-		if (elapsed() >= next) {
-			progress();
-			next += PROGRESS_EVERY;
-		}
-		sleep_s(left < 0.05 ? left : 0.05);
-	}
-	run.elapsed = elapsed();
+	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress);
 	atomic_store(&run.wd.finishing, 1);
 	atomic_store(&run.stop, 1);
 }
