@@ -199,7 +199,7 @@ attack_612() {
 	jqtrue '[.tests[].subtests[]?.name] | map(select(startswith("engine_"))) | length >= 9' &&
 	engine_worked racewrite_engines && engine_worked dontneed_engines &&
 	has_metrics racewrite_engines engine_tlbdelay_delays writer_iter_per_s &&
-	grep -q '^# progress: elapsed=' "$last/results.ktap"
+	grep -q '^ *# progress: elapsed=' "$last/results.ktap"
 }
 check attack_6.12_clean_multithreaded attack_612
 # On 6.1, which lacks the v6.2 fix, racewrite may lose a write: that is the
