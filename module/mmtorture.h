@@ -18,6 +18,7 @@
 #define MMT_VERSION "0.2.0"
 
 struct mm_struct;
+struct pid;
 struct file;
 struct seq_file;
 struct task_struct;
@@ -59,6 +60,7 @@ struct mmt_target {
 	enum mmt_target_type type;
 	struct mm_struct *mm;		/* mmgrab()bed: the owner's mm */
 	pid_t tgid;
+	struct pid *pid;		/* get_pid()ed: the owner's thread group */
 	char comm[TASK_COMM_LEN];
 	unsigned long start;		/* arena */
 	unsigned long len;

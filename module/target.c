@@ -29,6 +29,9 @@
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -59,6 +62,7 @@ static void mmt_target_free(struct kref *ref)
 
 	if (t->file)
 		fput(t->file);
+	put_pid(t->pid);
 	mmdrop(t->mm);
 	kfree(t);
 }
@@ -88,6 +92,27 @@ bool mmt_target_mm(const struct mm_struct *mm)
 unsigned int mmt_target_count(void)
 {
 	return READ_ONCE(mmt_nr_targets);
+}
+
+/*
+ * The owner is going away: its thread group is exiting (SIGKILL sets
+ * SIGNAL_GROUP_EXIT at once) or has gone, or it exec()ed another mm.
+ * Checked besides mm_users because engine threads take short mm_users
+ * references (mmget_not_zero) one after another: several of them could
+ * keep an exiting owner's address space alive indefinitely.
+ */
+static bool mmt_owner_gone(const struct mmt_target *t)
+{
+	struct task_struct *task;
+	bool gone;
+
+	rcu_read_lock();
+	task = pid_task(t->pid, PIDTYPE_TGID);
+	gone = !task || (task->flags & PF_EXITING) ||
+	       (task->signal->flags & SIGNAL_GROUP_EXIT) ||
+	       READ_ONCE(task->mm) != t->mm;
+	rcu_read_unlock();
+	return gone;
 }
 
 static bool mmt_target_live(const struct mmt_target *t)
@@ -167,8 +192,10 @@ static void mmt_janitor_fn(struct work_struct *work)
 
 	mutex_lock(&mmt_targets_lock);
 	list_for_each_entry_safe(t, tmp, &mmt_targets, node) {
-		if (atomic_read(&t->mm->mm_users) == 0 || READ_ONCE(t->dead)) {
-			pr_debug("target %u (pid %d) dropped: its address space is gone\n",
+		if (atomic_read(&t->mm->mm_users) == 0 || READ_ONCE(t->dead) ||
+		    mmt_owner_gone(t)) {
+			WRITE_ONCE(t->dead, true);
+			pr_debug("target %u (pid %d) dropped: its owner is gone\n",
 				 t->id, t->tgid);
 			mmt_target_unlink_locked(t);
 		}
@@ -232,6 +259,7 @@ static struct mmt_target *mmt_target_alloc(enum mmt_target_type type)
 	t->mm = current->mm;
 	mmgrab(t->mm);
 	t->tgid = task_tgid_nr(current);
+	t->pid = get_pid(task_tgid(current));
 	get_task_comm(t->comm, current);
 	return t;
 }
