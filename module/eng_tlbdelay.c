@@ -111,14 +111,10 @@ static const struct tld_default tld_defaults[] = {
 	 * folio_mkclean() returns at once and stale-TLB stores land in a
 	 * page that writeback cleaned.
 	 */
+	{ "__tlb_remove_page_size",
+	  "no_delayed_rmap:each_page_queued_after_its_rmap_removal_before_the_TLB_flush" },
 	{ "flush_tlb_mm_range",
 	  "no_delayed_rmap:forced_flush_of_a_batch_whose_rmaps_are_all_removed:widest_window" },
-	/*
-	 * Not a default: __tlb_remove_page_size (after each page's rmap
-	 * removal). It is called for every zapped page and spent most of the
-	 * delay budget (suite tlbdelay-cost: 50 us there caught the loss in
-	 * 2.8 and 5.4 s, 50 us before the flush in 0.3 and 0.4 s).
-	 */
 #else
 	/*
 	 * Delayed rmap (5df397dec7c4): a dirty shared PTE's rmap is removed
