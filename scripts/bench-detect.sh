@@ -100,7 +100,14 @@ for k in $KERNELS; do
 				QUIET=1 "$top/scripts/vm-run.sh" KERNEL="$k" SUITE="$suite" SMP="$smp" \
 					SEED="$((2026 + i))" DURATION="$DURATION" RESULTS="$out" \
 					>"$out.log" 2>&1
+				rc=$?
 				s=$(ls "$out"/2*/summary.json 2>/dev/null | head -n 1)
+				if [ -z "$s" ] && [ "$rc" = 2 ] && [ ! -d "$out" ]; then
+					# vm-run could not start a guest (missing package,
+					# kernel not fetched): every other boot would too.
+					echo "bench-detect: $k SMP=$smp $mode run $i could not boot: $(tail -n 1 "$out.log")" >&2
+					exit 2
+				fi
 				if [ -z "$s" ]; then
 					echo "bench-detect: $k SMP=$smp $mode run $i gave no verdict ($out.log)" >&2
 					mkdir -p "$out"
