@@ -210,8 +210,10 @@ out:
 static void vma_zap(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long len)
 {
-#ifdef MMT_HAVE_ZAP_PAGE_RANGE
+#if defined(MMT_HAVE_ZAP_PAGE_RANGE)
 	zap_page_range(vma, addr, len);
+#elif defined(MMT_HAVE_ZAP_VMA_RANGE)
+	zap_vma_range(vma, addr, len);
 #else
 	zap_page_range_single(vma, addr, len, NULL);
 #endif

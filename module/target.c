@@ -485,9 +485,11 @@ static int targets_show(struct seq_file *m, void *v)
 		} else {
 			struct inode *inode = file_inode(t->file);
 
-			seq_printf(m, " type=file dev=%u:%u ino=%lu size=%lld",
+			/* i_ino is unsigned long before 7.x, u64 after. */
+			seq_printf(m, " type=file dev=%u:%u ino=%llu size=%lld",
 				   MAJOR(inode->i_sb->s_dev),
-				   MINOR(inode->i_sb->s_dev), inode->i_ino,
+				   MINOR(inode->i_sb->s_dev),
+				   (unsigned long long)inode->i_ino,
 				   i_size_read(inode));
 		}
 		seq_printf(m, " live=%d\n", mmt_target_live(t));

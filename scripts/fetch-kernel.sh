@@ -6,13 +6,21 @@
 #   scripts/fetch-kernel.sh KERNEL
 #
 # KERNEL is "6.12" (newest 6.12 in bookworm/bookworm-security), "6.1"
-# (newest Debian 6.1), or an exact release such as "6.12.117+deb12-amd64"
-# or "6.1.0-41-amd64". The image, headers, headers-common and kbuild
-# packages are downloaded with apt-get download and unpacked with dpkg -x
-# into $MMT_CACHE/kernels/RELEASE/root. On success the last line printed on
+# (newest Debian 6.1), "7.2" (newest 7.2 in Debian unstable), "unstable"
+# (unstable's newest kernel), or an exact release such as
+# "6.12.117+deb12-amd64", "6.1.0-41-amd64" or "7.2.13+deb14-amd64".
+# Bookworm kernels: the image, headers, headers-common and kbuild packages
+# are downloaded with apt-get download and unpacked with dpkg -x into
+# $MMT_CACHE/kernels/RELEASE/root. Unstable kernels: unstable's package
+# index is read with a private apt configuration under $MMT_CACHE/apt-sid
+# (the host's sources are not changed), the binary, modules and base
+# packages are unpacked the same way, and the headers are installed in a
+# minimal unstable tree (scripts/make-buildroot.sh) with the compiler they
+# need, kept in RELEASE/buildroot. On success the last line printed on
 # stdout is the kernel's folder, which holds kernel.env:
-#   KVER, KPKG_VERSION, VMLINUZ, KDIR (the headers' build dir), MODROOT,
-#   CONFIG (the kernel's .config)
+#   KVER, KPKG_NAME, KPKG_VERSION, VMLINUZ, KDIR (the headers' build dir;
+#   a path inside BUILDROOT when that is set), MODROOT, CONFIG (the
+#   kernel's .config), BUILDROOT (unstable kernels: the tree to build in)
 # Progress goes to stderr.
 set -euo pipefail
 
@@ -22,11 +30,16 @@ cache=${MMT_CACHE:-$top/.cache}
 die() { echo "fetch-kernel: $*" >&2; exit 2; }
 say() { echo "fetch-kernel: $*" >&2; }
 
-[ $# -eq 1 ] || die "usage: fetch-kernel.sh 6.12|6.1|RELEASE"
+[ $# -eq 1 ] || die "usage: fetch-kernel.sh 6.12|6.1|7.2|unstable|RELEASE"
 want=$1
 
 command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
 	die "needs apt-get and dpkg (Debian or a derivative)"
+
+case $want in
+7.*|unstable|*+deb14-amd64)
+	exec "$top/scripts/fetch-kernel-unstable.sh" "$want" ;;
+esac
 
 # Names of the image packages ("linux-image-R-unsigned") known to apt.
 image_names() {
@@ -41,7 +54,7 @@ resolve() {
 	6.1)	pat='6\.1\.0-[0-9]+-amd64' ;;
 	6.12.*-amd64|6.1.0-*-amd64)
 		pat=$(printf '%s' "$1" | sed 's/[.+]/\\&/g') ;;
-	*)	die "unknown KERNEL '$1': use 6.12, 6.1, an exact Debian release like 6.12.117+deb12-amd64, or KERNEL=/path/bzImage KDIR=/path/build" ;;
+	*)	die "unknown KERNEL '$1': use 6.12, 6.1, 7.2, unstable, an exact Debian release like 6.12.117+deb12-amd64, or KERNEL=/path/bzImage KDIR=/path/build" ;;
 	esac
 	image_names "$pat" | tail -n 1 | sed -e 's/^linux-image-//' -e 's/-unsigned$//'
 }
@@ -107,6 +120,7 @@ depmod -b "$stage/root" "$kver" || die "depmod failed for $kver"
 pkgver=$(dpkg-deb -f "$(ls "$cache/debs/linux-image-$kver-unsigned_"*.deb | sort -V | tail -n 1)" Version)
 cat >"$stage/kernel.env" <<EOF
 KVER=$kver
+KPKG_NAME=linux-image-$kver-unsigned
 KPKG_VERSION=$pkgver
 VMLINUZ=$kdir_top/root/boot/vmlinuz-$kver
 KDIR=$kdir_top/root/usr/src/linux-headers-$kver

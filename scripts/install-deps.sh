@@ -7,6 +7,7 @@ set -euo pipefail
 
 pkgs=(
 	gcc make libc6-dev bc kmod libelf-dev pahole perl rsync	# kbuild, checkpatch, kselftest
+	debootstrap						# build root for unstable kernels (7.x)
 	qemu-system-x86 busybox-static cpio e2fsprogs		# the VM
 	xz-utils zstd jq					# modules, results
 	fio stress-ng						# workloads

@@ -7,7 +7,8 @@
 #   scripts/vm-run.sh [KEY=VALUE...]      (make run passes its variables)
 #
 # Keys (also read from the environment):
-#   KERNEL      6.12 (default), 6.1, an exact Debian release, or a bzImage path
+#   KERNEL      6.12 (default), 6.1, 7.2 or unstable (Debian unstable), an
+#               exact Debian release, or a bzImage path
 #   KDIR        kernel build folder; needed with a bzImage path
 #   MODROOT     INSTALL_MOD_PATH of your own build (its storage modules)
 #   SUITE       suite name in scripts/suites (default attack)
@@ -83,6 +84,7 @@ done
 
 # The kernel: a Debian one fetched into the cache, or the user's own.
 kernel_package=
+BUILDROOT=
 if [ -f "$KERNEL" ]; then
 	[ -n "${KDIR:-}" ] || die "KERNEL=$KERNEL is a file: also give KDIR=/path/to/its/build"
 	[ -f "$KDIR/include/config/kernel.release" ] ||
@@ -106,12 +108,13 @@ else
 		r=$(cat "$user_kdir/include/config/kernel.release" 2>/dev/null || echo unknown)
 		[ "$r" = "$KVER" ] || die "KDIR=$user_kdir is for '$r' but KERNEL=$KERNEL is $KVER: drop KDIR or make them match"
 		KDIR=$user_kdir
+		BUILDROOT=
 	fi
 	kver=$KVER
 	vmlinuz=$VMLINUZ
 	modroot=$MODROOT
 	config=$CONFIG
-	kernel_package="linux-image-$KVER-unsigned $KPKG_VERSION"
+	kernel_package="${KPKG_NAME:-linux-image-$KVER-unsigned} $KPKG_VERSION"
 fi
 
 kbuild=$build/kernels/$kver
@@ -123,11 +126,7 @@ avail=$(df -Pk "$kbuild" | awk 'NR==2 {print $4}')
 # of this run's own, so that runs (and kernels) never share a build.
 say "building mmtorture.ko for $kver"
 modbuild=$(mktemp -d "$kbuild/module.XXXXXX") || die "cannot create a build folder in $kbuild"
-cp "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" "$modbuild/"
-make -s -C "$KDIR" M="$modbuild" modules >"$modbuild/build.log" 2>&1 || {
-	tail -n 20 "$modbuild/build.log" >&2
-	die "mmtorture.ko does not build against KDIR=$KDIR (log: $modbuild/build.log)"
-}
+module_compiler=$("$top/scripts/build-module.sh" "$KDIR" "$modbuild" "${BUILDROOT:-}" | tail -n 1) || exit 2
 
 base=$kbuild/initramfs-base.cpio
 if [ ! -f "$base" ] || [ "$top/scripts/mkinitramfs.sh" -nt "$base" ]; then
@@ -231,6 +230,7 @@ replay="make run KERNEL=$replay_kernel SUITE=$SUITE SEED=$SEED DURATION=$DURATIO
 cat >"$out/meta.env" <<EOF
 kernel=$kver
 kernel_package=$kernel_package
+module_compiler=$module_compiler
 kernel_config_sha256=$(sha256sum "$config" 2>/dev/null | cut -d' ' -f1)
 qemu_cmdline=${qemu[*]}
 kernel_cmdline=$cmdline
