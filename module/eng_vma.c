@@ -107,6 +107,8 @@ static const char * const vma_counter_names[] = {
 
 #ifdef MMT_HAVE_ZAP_PAGE_RANGE
 #define VMA_ZAP_ROUTE "zap_page_range"
+#elif defined(MMT_HAVE_ZAP_VMA_RANGE)
+#define VMA_ZAP_ROUTE "zap_vma_range"
 #else
 #define VMA_ZAP_ROUTE "zap_page_range_single"
 #endif
