@@ -6,9 +6,12 @@
  * switch makes the CPU's active_mm change hands through a kernel thread,
  * the path whose lazy-TLB refcounting races with exit (docs/races.md section 3).
  *
- * Ops (/sys/kernel/debug/mmtorture/lazytlb/ops):
+ * Any target's mm is adopted, an arena's or a file's owner. Ops
+ * (/sys/kernel/debug/mmtorture/lazytlb/ops):
  *   adopt   kthread_use_mm + kthread_unuse_mm, nothing touched
- *   read    adopt, then read one word of the arena (copy_from_user)
+ *   read    adopt, then read one word of the arena (copy_from_user); a
+ *           file target has no address the module knows, so nothing is
+ *           read there (counted in reads_skipped)
  *   yield   adopt, read, and schedule() while the mm is in use
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,6 +43,7 @@ enum {
 	LT_C_YIELD,
 	LT_C_READ_FAULT,
 	LT_C_MM_GONE,
+	LT_C_READ_SKIPPED,
 	LT_NR_COUNTERS,
 };
 
@@ -49,11 +53,12 @@ static const char * const lt_counter_names[] = {
 	[LT_C_YIELD] = "op_yield",
 	[LT_C_READ_FAULT] = "read_faults",
 	[LT_C_MM_GONE] = "mm_gone",
+	[LT_C_READ_SKIPPED] = "reads_skipped",
 };
 
 static void lt_step(struct mmt_worker *w)
 {
-	struct mmt_target *t = mmt_target_next(MMT_TARGET_ARENA, &w->cursor);
+	struct mmt_target *t = mmt_target_next(MMT_TARGET_ANY, &w->cursor);
 	struct mmt_engine *e = w->e;
 	unsigned long op, addr, word;
 	struct mm_struct *mm;
@@ -72,10 +77,15 @@ static void lt_step(struct mmt_worker *w)
 	op = mmt_engine_pick_op(w);
 	kthread_use_mm(mm);
 	if (op != BIT(LT_OP_ADOPT)) {
-		addr = t->start + (mmt_rand(w, t->len >> PAGE_SHIFT) << PAGE_SHIFT);
-		if (copy_from_user(&word, (const void __user *)addr,
-				   sizeof(word)))
-			mmt_engine_count(e, LT_C_READ_FAULT);
+		if (t->type != MMT_TARGET_ARENA) {
+			mmt_engine_count(e, LT_C_READ_SKIPPED);
+		} else {
+			addr = t->start + (mmt_rand(w, t->len >> PAGE_SHIFT) <<
+					   PAGE_SHIFT);
+			if (copy_from_user(&word, (const void __user *)addr,
+					   sizeof(word)))
+				mmt_engine_count(e, LT_C_READ_FAULT);
+		}
 		if (op == BIT(LT_OP_YIELD))
 			schedule();
 	}

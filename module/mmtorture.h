@@ -49,6 +49,7 @@ u64 mmt_seed_get(void);
 enum mmt_target_type {
 	MMT_TARGET_ARENA,
 	MMT_TARGET_FILE,
+	MMT_TARGET_ANY,			/* mmt_target_next() filter only */
 };
 
 #define MMT_MAX_TARGETS 16

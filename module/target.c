@@ -158,8 +158,9 @@ static void mmt_target_unlink_locked(struct mmt_target *t)
 }
 
 /*
- * The next live target of @type after id *@cursor (round robin), with a
- * reference the caller drops with mmt_target_put(); NULL if none.
+ * The next live target of @type (MMT_TARGET_ANY: of any type) after id
+ * *@cursor (round robin), with a reference the caller drops with
+ * mmt_target_put(); NULL if none.
  */
 struct mmt_target *mmt_target_next(enum mmt_target_type type, u32 *cursor)
 {
@@ -167,7 +168,8 @@ struct mmt_target *mmt_target_next(enum mmt_target_type type, u32 *cursor)
 
 	mutex_lock(&mmt_targets_lock);
 	list_for_each_entry(t, &mmt_targets, node) {
-		if (t->type != type || READ_ONCE(t->dead))
+		if ((type != MMT_TARGET_ANY && t->type != type) ||
+		    READ_ONCE(t->dead))
 			continue;
 		if (!first)
 			first = t;

@@ -60,7 +60,7 @@ resolve() {
 	unstable)	sid_releases | tail -n 1 ;;
 	7.*-amd64)	sid_releases | grep -Fx -- "$1" || true ;;
 	7.*)		[[ $1 =~ ^7\.[0-9]+$ ]] || die "unknown KERNEL '$1': use 7.2, unstable or an exact release like 7.2.13+deb14-amd64"
-			sid_releases | grep -E "^${1//./\\.}\.[0-9]+\+deb[0-9]+-amd64$" | tail -n 1 ;;
+			{ sid_releases | grep -E "^${1//./\\.}\.[0-9]+\+deb[0-9]+-amd64$" || true; } | tail -n 1 ;;
 	*)		die "unknown KERNEL '$1': use 7.2, unstable or an exact release like 7.2.13+deb14-amd64" ;;
 	esac
 }

@@ -32,9 +32,9 @@ static const char *const keys[] = {
 	"threads", "interval_us", "ops", "sites", "budget_ms", NULL
 };
 
-/* The arena lazytlb adopts when the workload registers none itself. */
-static void *lazy_page;
-static size_t lazy_len;
+/* A page registered for the engines when the workload registers nothing. */
+static void *spare_page;
+static size_t spare_len;
 
 static int eng_lookup(const char *name, size_t len)
 {
@@ -496,8 +496,6 @@ void engines_add_file(struct engines *e, int fd)
 	e->nr_targets++;
 }
 
-static bool have_arena;
-
 void engines_add_arena(struct engines *e, const void *start, size_t len)
 {
 	int ret;
@@ -510,7 +508,6 @@ void engines_add_arena(struct engines *e, const void *start, size_t len)
 		setup_fail(e, "cannot register arena %p+%#zx with the module (targets): %s",
 			   start, len, strerror(-ret));
 	e->nr_targets++;
-	have_arena = true;
 }
 
 static const char *errmsg(enum engine_id id, const char *what, int err)
@@ -610,19 +607,19 @@ void engines_arm(struct engines *e, uint64_t seed)
 	if (ret)
 		setup_fail(e, "cannot write the seed to the module: %s",
 			   strerror(-ret));
-	if ((engines_on(e, ENG_LAZYTLB) && !have_arena) || !e->nr_targets) {
+	if (!e->nr_targets) {
 		/*
-		 * lazytlb adopts the mm of an arena's owner, tlbdelay's filter
-		 * needs a target of ours: give them a page that no checker
-		 * looks at (and that no engine can hurt).
+		 * The engines act only on registered targets' mms (tlbdelay's
+		 * filter, lazytlb's adoption): give them a page that no
+		 * checker looks at (and that no engine can hurt).
 		 */
-		lazy_len = sysconf(_SC_PAGESIZE);
-		lazy_page = mmap(NULL, lazy_len, PROT_READ | PROT_WRITE,
+		spare_len = sysconf(_SC_PAGESIZE);
+		spare_page = mmap(NULL, spare_len, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (lazy_page == MAP_FAILED)
-			setup_fail(e, "mmap for lazytlb: %s", strerror(errno));
-		memset(lazy_page, 0x5a, lazy_len);
-		engines_add_arena(e, lazy_page, lazy_len);
+		if (spare_page == MAP_FAILED)
+			setup_fail(e, "mmap of the engines' page: %s", strerror(errno));
+		memset(spare_page, 0x5a, spare_len);
+		engines_add_arena(e, spare_page, spare_len);
 	}
 	for (id = 0; id < ENG_NR; id++)
 		if (engines_on(e, id))
@@ -756,11 +753,10 @@ void engines_disarm(struct engines *e)
 			fprintf(stderr, "%s: cannot release our targets: %s\n",
 				prog_name, strerror(-ret));
 		e->nr_targets = 0;
-		have_arena = false;
 	}
-	if (lazy_page) {
-		munmap(lazy_page, lazy_len);
-		lazy_page = NULL;
+	if (spare_page) {
+		munmap(spare_page, spare_len);
+		spare_page = NULL;
 	}
 }
 
