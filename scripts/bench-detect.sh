@@ -16,14 +16,14 @@
 # A benchmark, not a test: no thresholds, every number is what came out.
 # The verdict of each boot belongs to the kernel; losses are findings.
 #
-#   scripts/bench-detect.sh [RUNS=10] [KERNELS=6.1] [SMPS="2 4"] [MODES="off on"] [DURATION=30]
+#   scripts/bench-detect.sh [RUNS=10] [KERNELS=6.1] [SMPS="2 4"] [MODES="off on"] [DURATION=60]
 #   scripts/bench-detect.sh KERNELS=6.12 RUNS=5 DURATION=60   # 6.12: 10 min in all
 # Each boot's results folder is kept under RESULTS (default
 # results/bench-detect-<time>/) so every number can be traced;
 # TABLE=1 RESULTS=DIR prints the table again from a kept folder.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=10 KERNELS=6.1 SMPS="2 4" MODES="off on" DURATION=30
+RUNS=10 KERNELS=6.1 SMPS="2 4" MODES="off on" DURATION=60
 RESULTS=$top/results/bench-detect-$(date -u +%Y%m%dT%H%M%SZ)
 for kv in "$@"; do
 	case ${kv%%=*} in

@@ -20,6 +20,12 @@
  *                   munmap    munmap + mmap at the same address
  *                   fixed     mmap(MAP_FIXED) over the old mapping
  *                   mprotect  PROT_READ, then back to PROT_READ|PROT_WRITE
+ *                   mremap    move the mapping onto a reservation of ours
+ *                             and back (MREMAP_MAYMOVE|MREMAP_FIXED): the
+ *                             PTEs move with their dirty bits, and the old
+ *                             address's TLB entries must be flushed before
+ *                             the page-table lock is dropped (docs/races.md
+ *                             section 1, mremap vs page cleaning)
  *                   --zappers 0 is the control run without a race.
  *   cleaner         only with --clean=thread: sync_file_range + fadvise
  *                   DONTNEED over the whole file in a loop; writers wait
@@ -109,9 +115,9 @@
 
 #define MAX_REPORTS	16
 
-enum zap_method { ZAP_DONTNEED, ZAP_MUNMAP, ZAP_FIXED, ZAP_MPROTECT };
+enum zap_method { ZAP_DONTNEED, ZAP_MUNMAP, ZAP_FIXED, ZAP_MPROTECT, ZAP_MREMAP };
 static const char *const zap_names[] = {
-	"dontneed", "munmap", "fixed", "mprotect", NULL
+	"dontneed", "munmap", "fixed", "mprotect", "mremap", NULL
 };
 
 enum clean_method {
@@ -216,6 +222,7 @@ static struct {
 	char contract[256];	/* the vma engine broke the contract: how */
 	double detected_at;	/* elapsed at the first lost write reported */
 	pthread_mutex_t remap_lock;
+	void *spare;			/* --zap mremap: where the mapping goes */
 	/* --clean=thread */
 	pthread_t cleaner;
 	pthread_mutex_t clean_lock;
@@ -379,7 +386,7 @@ static int wait_cleaner(void)
 static bool hole_ok(void)
 {
 	return cfg.zap == ZAP_MUNMAP || cfg.zap == ZAP_MPROTECT ||
-	       engines_on(&eng, ENG_VMA);
+	       cfg.zap == ZAP_MREMAP || engines_on(&eng, ENG_VMA);
 }
 
 /* Write back and drop one page.  0: done, 1: run stopping, -1: error. */
@@ -562,6 +569,52 @@ static int zap_munmap(void)
 	return 0;
 }
 
+/* An address range of ours that nothing else may map into. */
+static void *reserve(void *at, size_t len)
+{
+	void *p = mmap(at, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+
+	if (p != MAP_FAILED && at && p != at) {
+		munmap(p, len);
+		errno = EADDRINUSE;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+/*
+ * Move the mapping away onto run.spare and back.  While it is away the
+ * writers' stores fault and restart.  Each range is claimed with a
+ * PROT_NONE reservation (MAP_FIXED_NOREPLACE) before a mapping is moved
+ * onto it with MREMAP_FIXED, so a move never replaces memory that another
+ * thread of ours mapped into the hole: then the zap fails instead.
+ */
+static int zap_mremap(void)
+{
+	size_t len = run.map_size;
+	void *p;
+
+	p = mremap(run.map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   run.spare);
+	if (p == MAP_FAILED)
+		return -1;
+	/* run.spare now holds the mapping, run.map is a hole. */
+	if (reserve(run.map, len) == MAP_FAILED)
+		return -1;
+	p = mremap(run.spare, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   run.map);
+	if (p == MAP_FAILED)
+		return -1;
+	p = reserve(run.spare, len);
+	if (p == MAP_FAILED)
+		p = reserve(NULL, len);
+	if (p == MAP_FAILED)
+		return -1;
+	run.spare = p;
+	return 0;
+}
+
 static int zap_once(void)
 {
 	void *p;
@@ -579,6 +632,8 @@ static int zap_once(void)
 		if (mprotect(run.map, run.map_size, PROT_READ))
 			return -1;
 		return mprotect(run.map, run.map_size, PROT_READ | PROT_WRITE);
+	case ZAP_MREMAP:
+		return zap_mremap();
 	}
 	return 0;
 }
@@ -640,7 +695,7 @@ static void usage(void)
 	       "  --writers N             writer threads (default 3)\n"
 	       "  --zappers N             zapper threads, 0 = control (default 1)\n"
 	       "  --pages-per-writer N    pages owned by each writer (default 1)\n"
-	       "  --zap METHOD            dontneed|munmap|fixed|mprotect (default dontneed)\n"
+	       "  --zap METHOD            dontneed|munmap|fixed|mprotect|mremap (default dontneed)\n"
 	       "  --clean METHOD          fadvise|fsync|fdatasync|msync|sync_file_range|thread|\n"
 	       "                          module (default fadvise); module: the writer only\n"
 	       "                          MADV_DONTNEEDs and POSIX_FADV_DONTNEEDs its page,\n"
@@ -753,6 +808,10 @@ static void parse_options(int argc, char **argv)
 		usage_error("--dir is required");
 	if (cfg.clean == CLEAN_MODULE && !engines_on(&eng, ENG_MKCLEAN))
 		usage_error("--clean module needs the module's cleaner: add mkclean to --engines");
+	if (cfg.zap == ZAP_MREMAP && engines_on(&eng, ENG_VMA))
+		usage_error("--zap mremap and the vma engine both move our mapping: the vma engine's runs would be moved away under it; use one of them");
+	if (cfg.zap == ZAP_MREMAP && cfg.zappers > 1)
+		usage_error("--zap mremap moves the whole mapping: use --zappers 1 (or 0)");
 	engines_default(&eng, ENG_VMA, "ops", VMA_OPS_OK);
 	engines_limit_ops(&eng, ENG_VMA, VMA_OPS_OK,
 			  "mmap_fixed would put anonymous memory where the checker expects the file");
@@ -804,6 +863,11 @@ static void setup_file(void)
 		       run.fd, 0);
 	if (run.map == MAP_FAILED)
 		die_errno("mmap %s", run.path);
+	if (cfg.zap == ZAP_MREMAP) {
+		run.spare = reserve(NULL, run.map_size);
+		if (run.spare == MAP_FAILED)
+			die_errno("mmap of the mremap reservation");
+	}
 }
 
 static void *xalloc_page(void)
@@ -1018,6 +1082,8 @@ static const char *final_verify(void)
 
 	if (munmap(run.map, run.map_size))
 		die_errno("munmap");
+	if (run.spare && munmap(run.spare, run.map_size))
+		die_errno("munmap of the mremap reservation");
 	if (drop_file_cache(run.fd, &how)) {
 		snprintf(why, sizeof(why), "%s: %s", how, strerror(errno));
 		return why;

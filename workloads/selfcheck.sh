@@ -264,7 +264,7 @@ clean_runs() {
 
 method_runs() {
 	dir=$1
-	for zap in munmap fixed mprotect; do
+	for zap in munmap fixed mprotect mremap; do
 		expect_clean "racewrite --zap $zap" rw-zap-$zap \
 			"$RW" --dir "$dir" --duration 1 --zap $zap --seed "$SEED"
 	done
@@ -303,6 +303,8 @@ bad_input_runs() {
 		"$RW" --dir "$dir" --writers 0
 	expect_exit "racewrite --zap unknown" 2 rw-bad-zap \
 		"$RW" --dir "$dir" --zap nosuch
+	expect_exit "racewrite --zap mremap with two zappers" 2 rw-bad-mremap-zappers \
+		"$RW" --dir "$dir" --zap mremap --zappers 2
 	expect_exit "racewrite --clean unknown" 2 rw-bad-clean \
 		"$RW" --dir "$dir" --clean nosuch
 	expect_exit "racewrite --file-size beyond the filesystem" 2 rw-bad-size \
