@@ -6,6 +6,7 @@
 # 6.1 lacks v6.2's 5df397dec7c4), and what they cost, engines off vs on:
 #   off  SUITE=racewrite-bench          racewrite's default configuration
 #   on   SUITE=racewrite-bench-engines  the same with --engines tlbdelay,mkclean
+#   tlbdelay, mkclean  SUITE=racewrite-bench-ENGINE: one engine alone
 # For each kernel, vCPU count and mode, RUNS boots of at most DURATION s
 # (racewrite stops at its first lost write). Per row: boots with a lost
 # write, time to the first lost write (median and max over the boots that
@@ -34,7 +35,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-detect: RUNS must be a positive integer, not '$RUNS'" >&2; exit 2; }
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "bench-detect: DURATION must be a positive integer, not '$DURATION'" >&2; exit 2; }
 for m in $MODES; do
-	case $m in off|on) ;; *) echo "bench-detect: MODES are off and on, not '$m'" >&2; exit 2 ;; esac
+	case $m in off|on|tlbdelay|mkclean) ;; *) echo "bench-detect: MODES are off, on, tlbdelay and mkclean, not '$m'" >&2; exit 2 ;; esac
 done
 mkdir -p "$RESULTS" || exit 2
 
@@ -93,8 +94,11 @@ header
 for k in $KERNELS; do
 	for smp in $SMPS; do
 		for mode in $MODES; do
-			suite=racewrite-bench
-			[ "$mode" = on ] && suite=racewrite-bench-engines
+			case $mode in
+			off)	suite=racewrite-bench ;;
+			on)	suite=racewrite-bench-engines ;;
+			*)	suite=racewrite-bench-$mode ;;
+			esac
 			for i in $(seq "$RUNS"); do
 				out=$RESULTS/$k-smp$smp-$mode-$i
 				QUIET=1 "$top/scripts/vm-run.sh" KERNEL="$k" SUITE="$suite" SMP="$smp" \
