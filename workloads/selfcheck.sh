@@ -15,6 +15,7 @@ set -u
 BIN=${1:?usage: selfcheck.sh BINDIR}
 RW=$BIN/racewrite
 DS=$BIN/dontneed-storm
+VP=$BIN/vma-prot
 SEED=${SELFCHECK_SEED:-1001}
 
 n=0
@@ -131,6 +132,50 @@ expect_detected() {
 	else
 		ok "$what (offset=$inj class=$class)"
 	fi
+}
+
+# expect_violation WHAT KIND NAME CMD...: exit 0 (a positive control that
+# passed) and a "# protection violation: kind=KIND" report.
+expect_violation() {
+	what=$1
+	kind=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$what" "exit $rc, expected 0" "$out"
+	elif ! grep -q "^# protection violation: kind=$kind " "$out"; then
+		not_ok "$what" "no kind=$kind violation reported" "$out"
+	else
+		ok "$what (kind=$kind)"
+	fi
+}
+
+# vma-prot: mprotect vs stores, each mapping, whole and split; both
+# positive controls; bad input.
+vma_prot_runs() {
+	dir=$1
+	for m in anon shmem file; do
+		d=""
+		[ $m = file ] && d="--dir $dir"
+		# shellcheck disable=SC2086
+		expect_clean "vma-prot --mapping $m" vp-$m \
+			"$VP" --mapping $m $d --duration 1 --seed "$SEED"
+		# shellcheck disable=SC2086
+		expect_clean "vma-prot --mapping $m --split" vp-$m-split \
+			"$VP" --mapping $m $d --split --duration 1 --seed "$SEED"
+	done
+	expect_violation "vma-prot --selfcheck skip-mprotect is caught" \
+		store-after-readonly vp-skip "$VP" --duration 5 --seed "$SEED" \
+		--selfcheck skip-mprotect --expect violation
+	expect_violation "vma-prot --selfcheck wide-mprotect is caught" \
+		fault-outside-range vp-wide "$VP" --duration 5 --seed "$SEED" \
+		--split --selfcheck wide-mprotect --expect violation
+	expect_exit "vma-prot --expect violation without a selfcheck mode" 2 \
+		vp-bad-expect "$VP" --expect violation
+	expect_exit "vma-prot --mapping file without --dir" 2 vp-bad-dir \
+		"$VP" --mapping file
+	expect_exit "vma-prot --engines vma" 2 vp-bad-engine \
+		"$VP" --engines vma
 }
 
 # expect_timeout WHAT NAME CMD...: the watchdog ends the run within 5s.
@@ -333,7 +378,7 @@ bad_input_runs() {
 	fi
 }
 
-for b in "$RW" "$DS"; do
+for b in "$RW" "$DS" "$VP"; do
 	[ -x "$b" ] || { echo "selfcheck.sh: $b not built" >&2; exit 1; }
 done
 
@@ -357,6 +402,7 @@ method_runs "$work"
 selfcheck_runs "$work"
 bad_input_runs "$work"
 engine_option_runs "$work"
+vma_prot_runs "$work"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
