@@ -7,6 +7,7 @@
 #   off  SUITE=racewrite-bench          racewrite's default configuration
 #   on   SUITE=racewrite-bench-engines  the same with --engines tlbdelay,mkclean
 #   tlbdelay, mkclean  SUITE=racewrite-bench-ENGINE: one engine alone
+#   control  SUITE=racewrite-bench-control: no zapper, no engine
 # For each kernel, vCPU count and mode, RUNS boots of at most DURATION s
 # (racewrite stops at its first lost write). Per row: boots with a lost
 # write, time to the first lost write (median and max over the boots that
@@ -35,7 +36,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-detect: RUNS must be a positive integer, not '$RUNS'" >&2; exit 2; }
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "bench-detect: DURATION must be a positive integer, not '$DURATION'" >&2; exit 2; }
 for m in $MODES; do
-	case $m in off|on|tlbdelay|mkclean) ;; *) echo "bench-detect: MODES are off, on, tlbdelay and mkclean, not '$m'" >&2; exit 2 ;; esac
+	case $m in off|on|tlbdelay|mkclean|control) ;; *) echo "bench-detect: MODES are off, on, tlbdelay, mkclean and control, not '$m'" >&2; exit 2 ;; esac
 done
 mkdir -p "$RESULTS" || exit 2
 
