@@ -47,6 +47,12 @@ sid_update() {
 		tail -n 3 "$aptdir/update.log" | sed 's/^/  /' >&2
 		die "cannot read unstable's index from $mirror: is Debian's archive reachable? (MMT_DEBIAN_MIRROR=URL picks another)"
 	}
+	# apt-get update succeeds with only a warning when nothing came.
+	grep -q '^[WE]: ' "$aptdir/update.log" && [ -z "$(sid_releases)" ] && {
+		grep '^[WE]: ' "$aptdir/update.log" | head -n 2 | sed 's/^/  /' >&2
+		die "cannot read unstable's index from $mirror: is Debian's archive reachable? (MMT_DEBIAN_MIRROR=URL picks another)"
+	}
+	return 0
 }
 
 # Releases with a generic amd64 image in unstable's index, oldest first.
