@@ -204,6 +204,7 @@ attack_612() {
 	engine_worked racewrite_engines && engine_worked dontneed_engines &&
 	has_metrics racewrite_engines engine_tlbdelay_delays writer_iter_per_s &&
 	has_metrics mprotect_engines judged_stores readonly_windows engine_tlbdelay_filtered_calls &&
+	has_metrics fork_engines forks stores engine_tlbdelay_filtered_calls &&
 	grep -q '^ *# progress: elapsed=' "$last/results.ktap"
 }
 check attack_6.12_clean_multithreaded attack_612
@@ -218,7 +219,7 @@ attack_harness() {
 	jqtrue '.stream_complete == true' &&
 	jqtrue '.environment.accel | test("tcg-single") | not' || return 1
 	local t
-	for t in module_load racewrite_engines dontneed_engines vma_engines mprotect_engines module_unload; do
+	for t in module_load racewrite_engines dontneed_engines vma_engines mprotect_engines fork_engines module_unload; do
 		[ -n "$(status_of $t)" ] || { echo "$t did not run"; return 1; }
 	done
 	[ "$(status_of module_unload)" = pass ] || { echo "module_unload: $(status_of module_unload)"; return 1; }

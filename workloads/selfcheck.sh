@@ -16,6 +16,7 @@ BIN=${1:?usage: selfcheck.sh BINDIR}
 RW=$BIN/racewrite
 DS=$BIN/dontneed-storm
 VP=$BIN/vma-prot
+VF=$BIN/vma-fork
 SEED=${SELFCHECK_SEED:-1001}
 
 n=0
@@ -176,6 +177,21 @@ vma_prot_runs() {
 		"$VP" --mapping file
 	expect_exit "vma-prot --engines vma" 2 vp-bad-engine \
 		"$VP" --engines vma
+}
+
+# vma-fork: a clean run, its positive control, bad input.
+vma_fork_runs() {
+	expect_clean "vma-fork" vf "$VF" --duration 2 --seed "$SEED"
+	run vf-shared "$VF" --duration 5 --seed "$SEED" --selfcheck shared-arena \
+		--expect violation
+	if [ "$rc" -ne 0 ] || ! grep -q '^# fork violation: kind=' "$out"; then
+		not_ok "vma-fork --selfcheck shared-arena is caught" "exit $rc, no violation line" "$out"
+	else
+		ok "vma-fork --selfcheck shared-arena is caught ($(grep -m1 -o 'kind=[a-z-]*' "$out"))"
+	fi
+	expect_exit "vma-fork --expect violation without --selfcheck" 2 vf-bad-expect \
+		"$VF" --expect violation
+	expect_exit "vma-fork --engines vma" 2 vf-bad-engine "$VF" --engines vma
 }
 
 # expect_timeout WHAT NAME CMD...: the watchdog ends the run within 5s.
@@ -378,7 +394,7 @@ bad_input_runs() {
 	fi
 }
 
-for b in "$RW" "$DS" "$VP"; do
+for b in "$RW" "$DS" "$VP" "$VF"; do
 	[ -x "$b" ] || { echo "selfcheck.sh: $b not built" >&2; exit 1; }
 done
 
@@ -403,6 +419,7 @@ selfcheck_runs "$work"
 bad_input_runs "$work"
 engine_option_runs "$work"
 vma_prot_runs "$work"
+vma_fork_runs
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
