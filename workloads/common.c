@@ -17,6 +17,40 @@
 
 #include "common.h"
 
+__thread sigjmp_buf segv_guard_jmp;
+__thread volatile sig_atomic_t segv_guard_on;
+static const char *segv_guard_base;
+static size_t segv_guard_len;
+
+static void segv_guard_handler(int sig, siginfo_t *si, void *uc)
+{
+	const char *addr = si->si_addr;
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+
+	(void)uc;
+	if (segv_guard_on && addr >= segv_guard_base &&
+	    addr < segv_guard_base + segv_guard_len) {
+		segv_guard_on = 0;
+		siglongjmp(segv_guard_jmp, 1);
+	}
+	/* Not ours: die of it when the access is retried. */
+	sigaction(sig, &sa, NULL);
+}
+
+void segv_guard_install(const void *base, size_t len)
+{
+	struct sigaction sa = {
+		.sa_sigaction = segv_guard_handler,
+		.sa_flags = SA_SIGINFO | SA_NODEFER,
+	};
+
+	segv_guard_base = base;
+	segv_guard_len = len;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL))
+		die_errno("sigaction");
+}
+
 const char *prog_name = "workload";
 
 static void vwarn_line(const char *fmt, va_list ap, const char *tail)

@@ -7,6 +7,8 @@
 #define MMT_COMMON_H
 
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,6 +74,19 @@ _Noreturn void bad_option(int c, char **argv);
  * Returns 0 or -1 with errno set; *@how says what was done.
  */
 int drop_file_cache(int fd, const char **how);
+
+/*
+ * Restartable accesses to a range that may have a momentary hole or be
+ * read-only (an engine's munmap, a zapper's mprotect or mremap): after
+ * segv_guard_install(BASE, LEN), a thread does
+ *	if (sigsetjmp(segv_guard_jmp, 0)) { the access faulted }
+ *	segv_guard_on = 1; ACCESS; segv_guard_on = 0;
+ * A SIGSEGV at an address in [BASE, BASE + LEN) while segv_guard_on is
+ * set jumps back; any other SIGSEGV kills the process as usual.
+ */
+extern __thread sigjmp_buf segv_guard_jmp;
+extern __thread volatile sig_atomic_t segv_guard_on;
+void segv_guard_install(const void *base, size_t len);
 
 /* KTAP.  Lines go to stdout under out_lock(). */
 void out_lock(void);

@@ -911,3 +911,21 @@ void engines_report(const struct engines *e, unsigned int first,
 		t++;
 	}
 }
+
+_Noreturn void engines_expire(const struct engines *e, const char *test,
+			      const char *why)
+{
+	double t = now_s();
+	unsigned int id, n = 2;
+
+	while (ftrylockfile(stdout) && now_s() - t < 1)
+		sleep_s(0.01);
+	printf("# watchdog: %s\n", why);
+	printf("not ok 1 %s # TIMEOUT %s\n", test, why);
+	for (id = 0; id < ENG_NR; id++)
+		if (engines_on(e, id))
+			printf("not ok %u engine_%s # TIMEOUT %s\n", n++,
+			       engine_names[id], why);
+	fflush(stdout);
+	_exit(KSFT_FAIL);
+}

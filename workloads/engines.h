@@ -140,4 +140,14 @@ unsigned int engines_nr_tests(const struct engines *e);
 void engines_report(const struct engines *e, unsigned int first,
 		    enum verdict *v);
 
+/*
+ * A watchdog's expire() for a workload with one test of its own: takes
+ * the output lock unless its owner is what is stuck, prints
+ * "# watchdog: WHY", test 1 @test and each requested engine's test as
+ * TIMEOUT, exits 1. The module stops the engines and releases the targets
+ * of a dead owner.
+ */
+_Noreturn void engines_expire(const struct engines *e, const char *test,
+			      const char *why);
+
 #endif

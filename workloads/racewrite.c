@@ -245,8 +245,6 @@ static struct {
 	.clean_cond = PTHREAD_COND_INITIALIZER,
 };
 
-static __thread sigjmp_buf *store_jmp;
-static __thread volatile sig_atomic_t in_store;
 
 static double elapsed(void)
 {
@@ -308,32 +306,6 @@ static bool check_page(const unsigned char *page, const struct stamp_want *w,
 	return false;
 }
 
-static void segv_handler(int sig, siginfo_t *si, void *uc)
-{
-	char *addr = si->si_addr;
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-
-	(void)uc;
-	if (in_store && addr >= run.map && addr < run.map + run.map_size) {
-		in_store = 0;
-		siglongjmp(*store_jmp, 1);
-	}
-	/* Not ours: die of it when the access is retried. */
-	sigaction(sig, &sa, NULL);
-}
-
-static void install_segv_handler(void)
-{
-	struct sigaction sa = {
-		.sa_sigaction = segv_handler,
-		.sa_flags = SA_SIGINFO | SA_NODEFER,
-	};
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL))
-		die_errno("sigaction");
-}
-
 /*
  * Copy the prepared stamps into the mapping.  Under --zap=munmap or
  * mprotect the page can be gone or read-only for a moment: the fault
@@ -341,19 +313,16 @@ static void install_segv_handler(void)
  */
 static bool store_page(struct writer *w, char *addr)
 {
-	sigjmp_buf jb;
-
-	if (sigsetjmp(jb, 0)) {
+	if (sigsetjmp(segv_guard_jmp, 0)) {
 		w->faults++;
 		if (atomic_load(&run.fatal))
 			return false;
 		sched_yield();
 	}
-	store_jmp = &jb;
-	in_store = 1;
+	segv_guard_on = 1;
 	memcpy(addr, w->cur, run.page_size);
 	atomic_signal_fence(memory_order_seq_cst);
-	in_store = 0;
+	segv_guard_on = 0;
 	return true;
 }
 
@@ -1270,7 +1239,7 @@ int main(int argc, char **argv)
 		die_errno("unlink %s", run.path);
 	setup_selfcheck();
 	if (hole_ok())
-		install_segv_handler();
+		segv_guard_install(run.map, run.map_size);
 	/* docs/races.md section 1: mkclean cleans our file, tlbdelay widens
 	 * the zap-to-flush window of our mm; the mapping is an arena only
 	 * for vma (and lazytlb, which then adopts our mm through it). */

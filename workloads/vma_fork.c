@@ -513,19 +513,7 @@ static void progress(void)
 
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
-	unsigned int id, n = 2;
-
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
-	printf("not ok 1 %s # TIMEOUT %s\n", test_name(), why);
-	for (id = 0; id < ENG_NR; id++)
-		if (engines_on(&eng, id))
-			printf("not ok %u engine_%s # TIMEOUT %s\n", n++,
-			       engine_names[id], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+	engines_expire(&eng, test_name(), why);
 }
 
 static void print_config(void)

@@ -130,9 +130,6 @@ static struct {
 	struct watchdog wd;
 } run;
 
-static __thread sigjmp_buf store_jmp;
-static __thread volatile sig_atomic_t in_store;
-
 static const char *test_name(void)
 {
 	return cfg.expect == EXPECT_VIOLATION ? "vma_prot_violation_detected" :
@@ -147,32 +144,6 @@ static double elapsed(void)
 static bool stopping(void)
 {
 	return atomic_load_explicit(&run.stop, memory_order_relaxed);
-}
-
-static void segv_handler(int sig, siginfo_t *si, void *uc)
-{
-	char *addr = si->si_addr;
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-
-	(void)uc;
-	if (in_store && addr >= run.arena && addr < run.arena + run.size) {
-		in_store = 0;
-		siglongjmp(store_jmp, 1);
-	}
-	/* Not ours: die of it when the access is retried. */
-	sigaction(sig, &sa, NULL);
-}
-
-static void install_segv_handler(void)
-{
-	struct sigaction sa = {
-		.sa_sigaction = segv_handler,
-		.sa_flags = SA_SIGINFO | SA_NODEFER,
-	};
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL))
-		die_errno("sigaction");
 }
 
 static void report_violation(struct storer *s, const char *kind,
@@ -210,12 +181,12 @@ static void store_once(struct storer *s)
 	lo = atomic_load(&run.lo);
 	hi = atomic_load(&run.hi);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (sigsetjmp(store_jmp, 0)) {
+	if (sigsetjmp(segv_guard_jmp, 0)) {
 		faulted = true;
 	} else {
-		in_store = 1;
+		segv_guard_on = 1;
 		*p = e1;
-		in_store = 0;
+		segv_guard_on = 0;
 	}
 	atomic_thread_fence(memory_order_seq_cst);
 	e2 = atomic_load(&run.epoch);
@@ -531,19 +502,7 @@ static void progress(void)
 
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
-	unsigned int id, n = 2;
-
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
-	printf("not ok 1 %s # TIMEOUT %s\n", test_name(), why);
-	for (id = 0; id < ENG_NR; id++)
-		if (engines_on(&eng, id))
-			printf("not ok %u engine_%s # TIMEOUT %s\n", n++,
-			       engine_names[id], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+	engines_expire(&eng, test_name(), why);
 }
 
 static void print_config(void)
@@ -625,7 +584,7 @@ int main(int argc, char **argv)
 	parse_options(argc, argv);
 	engines_validate(&eng);
 	setup();
-	install_segv_handler();
+	segv_guard_install(run.arena, run.size);
 
 	ktap_header(1 + engines_nr_tests(&eng));
 	print_config();

@@ -123,9 +123,6 @@ static struct {
 	int ncpus;
 } run;
 
-static __thread sigjmp_buf touch_jmp;
-static __thread volatile sig_atomic_t in_touch;
-
 static const char *test_name(void)
 {
 	return cfg.expect == EXPECT_STALE ? "vma_broken_mode_caught" :
@@ -140,32 +137,6 @@ static double elapsed(void)
 static bool stopping(void)
 {
 	return atomic_load_explicit(&run.stop, memory_order_relaxed);
-}
-
-static void segv_handler(int sig, siginfo_t *si, void *uc)
-{
-	char *addr = si->si_addr;
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-
-	(void)uc;
-	if (in_touch && addr >= run.arena && addr < run.arena + run.size) {
-		in_touch = 0;
-		siglongjmp(touch_jmp, 1);
-	}
-	/* Not ours: die of it when the access is retried. */
-	sigaction(sig, &sa, NULL);
-}
-
-static void install_segv_handler(void)
-{
-	struct sigaction sa = {
-		.sa_sigaction = segv_handler,
-		.sa_flags = SA_SIGINFO | SA_NODEFER,
-	};
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL))
-		die_errno("sigaction");
 }
 
 /* Word by word, in ascending order, so the compiler keeps every access. */
@@ -223,23 +194,23 @@ static bool touch(struct toucher *t, unsigned long k)
 
 	want = (struct stamp_want){ off, t->last[k], cfg.seed, t->id };
 	stamp_make(&next, off, t->last[k] + 1, cfg.seed, t->id);
-	if (sigsetjmp(touch_jmp, 0)) {
+	if (sigsetjmp(segv_guard_jmp, 0)) {
 		atomic_fetch_add_explicit(&t->segvs, 1, memory_order_relaxed);
 		if (stopping())
 			return true;
 		sched_yield();
 	}
-	in_touch = 1;
+	segv_guard_on = 1;
 	load_block(&got, p);
 	cls = stamp_classify(&got, &want);
 	if (cls != STAMP_OK && cls != STAMP_ZEROED) {
-		in_touch = 0;
+		segv_guard_on = 0;
 		report_stale(t, &want, &got, cls);
 		return false;
 	}
 	store_block(p, &next);
 	atomic_signal_fence(memory_order_seq_cst);
-	in_touch = 0;
+	segv_guard_on = 0;
 	if (cls == STAMP_ZEROED)
 		atomic_fetch_add_explicit(&t->zeros, 1, memory_order_relaxed);
 	t->last[k]++;
@@ -509,21 +480,7 @@ static void wait_run(void)
 
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
-	unsigned int id, n = 2;
-
-	/* Take the output lock unless its owner is what is stuck. */
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
-	printf("not ok 1 %s # TIMEOUT %s\n", test_name(), why);
-	for (id = 0; id < ENG_NR; id++)
-		if (engines_on(&eng, id))
-			printf("not ok %u engine_%s # TIMEOUT %s\n", n++,
-			       engine_names[id], why);
-	fflush(stdout);
-	/* The module stops the engines and releases the targets of a dead owner. */
-	_exit(KSFT_FAIL);
+	engines_expire(&eng, test_name(), why);
 }
 
 static void print_config(void)
@@ -615,7 +572,7 @@ int main(int argc, char **argv)
 	engines_validate(&eng);
 	check_broken_mode();
 	setup();
-	install_segv_handler();
+	segv_guard_install(run.arena, run.size);
 
 	ktap_header(1 + engines_nr_tests(&eng));
 	print_config();
