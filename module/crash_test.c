@@ -100,10 +100,11 @@ static noinline void mmt_crash_bug(void)
 static ssize_t crash_trigger_write(struct file *file, const char __user *buf,
 				   size_t count, loff_t *ppos)
 {
-	bool fire;
+	u64 fire;
 	int ret;
 
-	ret = kstrtobool_from_user(buf, count, &fire);
+	/* "0" does nothing, "1" fires (knob.c grammar). */
+	ret = mmt_knob_write_u64(buf, count, ppos, 0, 1, &fire);
 	if (ret)
 		return ret;
 	if (!fire)

@@ -18,13 +18,22 @@
  *                are moved to the folios), then write the file back.
  *                Stores through stale writable TLB entries then land in
  *                clean pages and are lost when the pages are dropped.
+ *
+ * Cleaning a page write-protects it in every process that maps it. By
+ * default a file is acted on only while nobody but its registering
+ * process maps it (a pass over a file mapped elsewhere is skipped and
+ * counted as shared_skips); mkclean/shared = 1 lets the engine act on
+ * files that other processes map too (mmt-arm for fio, which registers
+ * files fio writes). The write to shared follows the knob grammar.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/rbtree.h>
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -55,6 +64,7 @@ enum {
 	MKC_C_ABSENT,
 	MKC_C_PASSES,
 	MKC_C_NOFLUSH_PTES,
+	MKC_C_SHARED_SKIPS,
 	MKC_NR_COUNTERS,
 };
 
@@ -67,7 +77,11 @@ static const char * const mkc_counter_names[] = {
 	[MKC_C_ABSENT] = "absent_pages",
 	[MKC_C_PASSES] = "passes",
 	[MKC_C_NOFLUSH_PTES] = "noflush_ptes",
+	[MKC_C_SHARED_SKIPS] = "shared_skips",
 };
+
+/* 1: also act on files that processes other than the registrant map. */
+static unsigned int mkc_shared;
 
 /* Pages of a file swept per step, so a stop is seen quickly. */
 #define MKC_MAX_PAGES_PER_STEP 4096
@@ -175,6 +189,27 @@ static void mkc_noflush(struct mmt_worker *w, struct mmt_target *t)
 	mmt_engine_count(e, MKC_C_NOFLUSH);
 }
 
+/*
+ * Whether a process other than @mm maps @mapping: every VMA in the
+ * mapping's i_mmap tree, visited in order under i_mmap_rwsem.
+ */
+static bool mkc_mapped_elsewhere(struct address_space *mapping,
+				 struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	bool other = false;
+
+	i_mmap_lock_read(mapping);
+	for (node = rb_first_cached(&mapping->i_mmap); node && !other;
+	     node = rb_next(node)) {
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		other = vma->vm_mm != mm;
+	}
+	i_mmap_unlock_read(mapping);
+	return other;
+}
+
 static void mkc_step(struct mmt_worker *w)
 {
 	struct mmt_target *t = mmt_target_next(MMT_TARGET_FILE, &w->cursor);
@@ -183,6 +218,13 @@ static void mkc_step(struct mmt_worker *w)
 	unsigned long op;
 
 	if (!t) {
+		mmt_engine_idle(w);
+		return;
+	}
+	if (!READ_ONCE(mkc_shared) &&
+	    mkc_mapped_elsewhere(t->file->f_mapping, t->mm)) {
+		mmt_engine_count(w->e, MKC_C_SHARED_SKIPS);
+		mmt_target_put(t);
 		mmt_engine_idle(w);
 		return;
 	}
@@ -206,6 +248,45 @@ out:
 	mmt_target_put(t);
 }
 
+static ssize_t shared_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	return mmt_engine_u32_read(READ_ONCE(mkc_shared), buf, count, ppos);
+}
+
+static ssize_t shared_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	return mmt_engine_u32_write(file->private_data, &mkc_shared, 0, 1, buf,
+				    count, ppos);
+}
+
+static const struct file_operations shared_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = shared_read,
+	.write = shared_write,
+	.llseek = default_llseek,
+};
+
+static int mkc_create_files(struct mmt_engine *e, struct dentry *dir)
+{
+	debugfs_create_file("shared", 0600, dir, e, &shared_fops);
+	return 0;
+}
+
+static void mkc_show_extra(struct mmt_engine *e, struct seq_file *m)
+{
+	seq_printf(m, "shared: %u\n", READ_ONCE(mkc_shared));
+}
+
+static void mkc_show_status(struct mmt_engine *e, struct seq_file *m)
+{
+	seq_printf(m, "shared_files: mkclean %s\n", READ_ONCE(mkc_shared) ?
+		   "acts on files other processes map too (shared=1)" :
+		   "skips files other processes map (shared=0)");
+}
+
 struct mmt_engine mmt_mkclean_engine = {
 	.name = "mkclean",
 	.op_names = mkc_op_names,
@@ -220,6 +301,9 @@ struct mmt_engine mmt_mkclean_engine = {
 	.max_threads = MMT_MAX_THREADS,
 	.nthreads = 1,
 	.step = mkc_step,
+	.create_files = mkc_create_files,
+	.show_extra = mkc_show_extra,
+	.show_status = mkc_show_status,
 };
 
 /* The broken mode makes noflush available and the default. */

@@ -146,6 +146,9 @@ enum {
 	TLD_NR_COUNTERS,
 };
 
+/* What removed sites had counted (under the engine's lock). */
+static s64 tld_retired[TLD_NR_COUNTERS];
+
 static const char * const tld_counter_names[] = {
 	[TLD_C_CALLS] = "filtered_calls",
 	[TLD_C_HITS] = "delays",
@@ -243,7 +246,7 @@ static int tld_find(const char *sym, unsigned int offset)
 	return -ENOENT;
 }
 
-/* "name" or "name+offset"; names as kallsyms prints them. */
+/* "name" or "name+offset" (C notation: 0x hex); names as kallsyms prints them. */
 static int tld_parse_sym(char *spec, unsigned int *offset)
 {
 	char *plus = strchr(spec, '+');
@@ -252,7 +255,7 @@ static int tld_parse_sym(char *spec, unsigned int *offset)
 	*offset = 0;
 	if (plus) {
 		*plus = '\0';
-		if (kstrtouint(plus + 1, 0, offset) || *offset > 0x10000)
+		if (mmt_knob_u32(plus + 1, 0, 0, 0x10000, offset))
 			return -EINVAL;
 	}
 	len = strlen(spec);
@@ -293,9 +296,19 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 	return 0;
 }
 
+/* A site's counters, in engine counter order. */
+static void tld_site_counts(const struct tld_site *s, s64 *c)
+{
+	c[TLD_C_CALLS] += atomic64_read(&s->calls);
+	c[TLD_C_HITS] += atomic64_read(&s->hits);
+	c[TLD_C_BUDGET_SKIPS] += atomic64_read(&s->budget_skips);
+	c[TLD_C_DELAY_US] += atomic64_read(&s->delay_us_total);
+}
+
 static void tld_free(unsigned int n)
 {
 	tld_unregister(tld_sites[n]);
+	tld_site_counts(tld_sites[n], tld_retired);
 	kfree(tld_sites[n]);
 	tld_sites[n] = tld_sites[--tld_nr];
 	tld_sites[tld_nr] = NULL;
@@ -318,68 +331,42 @@ static int tld_load_defaults(void)
 	return tld_nr ? 0 : -ENOENT;
 }
 
-/* "DELAY_US [PROBABILITY_PCT [MAX_HITS]]", each strictly parsed. */
-static int tld_parse_add(char *s, unsigned int *delay, unsigned int *prob,
-			 u64 *max_hits)
-{
-	char *tok[3];
-	unsigned int n = 0;
-	char *t;
-
-	while ((t = strsep(&s, " ")) != NULL) {
-		if (!*t)
-			continue;
-		if (n == ARRAY_SIZE(tok))
-			return -EINVAL;
-		tok[n++] = t;
-	}
-	if (!n || kstrtouint(tok[0], 10, delay))
-		return -EINVAL;
-	if (n > 1 && kstrtouint(tok[1], 10, prob))
-		return -EINVAL;
-	if (n > 2 && kstrtou64(tok[2], 10, max_hits))
-		return -EINVAL;
-	if (!*delay || *delay > TLD_MAX_DELAY_US || !*prob || *prob > 100)
-		return -EINVAL;
-	return 0;
-}
-
+/*
+ * "clear", "defaults", "del SYM[+OFF]" or
+ * "add SYM[+OFF] DELAY_US [PROBABILITY_PCT [MAX_HITS]]", all decimal but OFF.
+ */
 static int tld_cmd(char *s)
 {
 	unsigned int offset, delay, prob = 100;
-	char *cmd, *spec;
 	u64 max_hits = 0;
+	char *tok[6];
 	int n, ret;
 
-	s = strim(s);
-	cmd = strsep(&s, " ");
-	if (!strcmp(cmd, "clear") && !s) {
+	n = mmt_knob_split(s, tok, ARRAY_SIZE(tok));
+	if (n == 1 && !strcmp(tok[0], "clear")) {
 		tld_clear();
 		return 0;
 	}
-	if (!strcmp(cmd, "defaults") && !s)
+	if (n == 1 && !strcmp(tok[0], "defaults"))
 		return tld_load_defaults();
-	if (!s)
+	if (n < 2)
 		return -EINVAL;
-	spec = strsep(&s, " ");
-	ret = tld_parse_sym(spec, &offset);
+	ret = tld_parse_sym(tok[1], &offset);
 	if (ret)
 		return ret;
-	if (!strcmp(cmd, "del")) {
-		if (s)
-			return -EINVAL;
-		n = tld_find(spec, offset);
+	if (n == 2 && !strcmp(tok[0], "del")) {
+		n = tld_find(tok[1], offset);
 		if (n < 0)
 			return n;
 		tld_free(n);
 		return 0;
 	}
-	if (strcmp(cmd, "add") || !s)
+	if (n < 3 || n > 5 || strcmp(tok[0], "add") ||
+	    mmt_knob_u32(tok[2], 10, 1, TLD_MAX_DELAY_US, &delay) ||
+	    (n > 3 && mmt_knob_u32(tok[3], 10, 1, 100, &prob)) ||
+	    (n > 4 && mmt_knob_u64(tok[4], 10, 0, U64_MAX, &max_hits)))
 		return -EINVAL;
-	ret = tld_parse_add(s, &delay, &prob, &max_hits);
-	if (ret)
-		return ret;
-	return tld_add(spec, offset, delay, prob, max_hits, "user");
+	return tld_add(tok[1], offset, delay, prob, max_hits, "user");
 }
 
 static ssize_t sites_write(struct file *file, const char __user *buf,
@@ -390,19 +377,12 @@ static ssize_t sites_write(struct file *file, const char __user *buf,
 	char *s;
 	int ret;
 
-	if (*ppos || !count || count > 256)
-		return -EINVAL;
-	s = memdup_user_nul(buf, count);
+	s = mmt_knob_fetch(buf, count, ppos, 256);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (strlen(s) != count) {
-		ret = -EINVAL;
-		goto out;
-	}
 	mutex_lock(&e->lock);
 	ret = e->enabled ? -EBUSY : tld_cmd(s);
 	mutex_unlock(&e->lock);
-out:
 	kfree(s);
 	return ret ? ret : count;
 }
@@ -474,20 +454,18 @@ static const struct file_operations budget_fops = {
 	.llseek = default_llseek,
 };
 
-/* Under e->lock: the engine counters are the sums over the sites. */
+/*
+ * Under e->lock: the engine counters are the sums over the sites, plus
+ * what sites removed since load had counted, so that they never go back.
+ */
 static void tld_sync_counters(struct mmt_engine *e)
 {
-	s64 c[TLD_NR_COUNTERS] = { 0 };
+	s64 c[TLD_NR_COUNTERS];
 	unsigned int i, k;
 
-	for (i = 0; i < tld_nr; i++) {
-		c[TLD_C_CALLS] += atomic64_read(&tld_sites[i]->calls);
-		c[TLD_C_HITS] += atomic64_read(&tld_sites[i]->hits);
-		c[TLD_C_BUDGET_SKIPS] +=
-			atomic64_read(&tld_sites[i]->budget_skips);
-		c[TLD_C_DELAY_US] +=
-			atomic64_read(&tld_sites[i]->delay_us_total);
-	}
+	memcpy(c, tld_retired, sizeof(c));
+	for (i = 0; i < tld_nr; i++)
+		tld_site_counts(tld_sites[i], c);
 	for (k = 0; k < TLD_NR_COUNTERS; k++)
 		atomic64_set(&e->counters[k], c[k]);
 }
@@ -547,21 +525,9 @@ static int tld_create_files(struct mmt_engine *e, struct dentry *dir)
 	return 0;
 }
 
-struct mmt_engine mmt_tlbdelay_engine = {
-	.name = "tlbdelay",
-	.counter_names = tld_counter_names,
-	.nr_counters = TLD_NR_COUNTERS,
-	.start = tld_start,
-	.stop = tld_stop,
-	.show_extra = tld_show_extra,
-	.sync_counters = tld_sync_counters,
-	.create_files = tld_create_files,
-};
-
 /* The module status: one line per armed site. */
-void mmt_tlbdelay_status(struct seq_file *m)
+static void tld_show_status(struct mmt_engine *e, struct seq_file *m)
 {
-	struct mmt_engine *e = &mmt_tlbdelay_engine;
 	unsigned int i;
 
 	mutex_lock(&e->lock);
@@ -575,6 +541,18 @@ void mmt_tlbdelay_status(struct seq_file *m)
 	}
 	mutex_unlock(&e->lock);
 }
+
+struct mmt_engine mmt_tlbdelay_engine = {
+	.name = "tlbdelay",
+	.counter_names = tld_counter_names,
+	.nr_counters = TLD_NR_COUNTERS,
+	.start = tld_start,
+	.stop = tld_stop,
+	.show_extra = tld_show_extra,
+	.sync_counters = tld_sync_counters,
+	.create_files = tld_create_files,
+	.show_status = tld_show_status,
+};
 
 /* At unload, after the engine stopped: unregister and free the sites. */
 void mmt_tlbdelay_exit(void)

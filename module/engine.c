@@ -254,18 +254,14 @@ static ssize_t enable_write(struct file *file, const char __user *buf,
 			    size_t count, loff_t *ppos)
 {
 	struct mmt_engine *e = file->private_data;
-	unsigned int val;
 	bool on;
+	u64 val;
 	int ret;
 
-	if (*ppos)
-		return -EINVAL;
-	/* Strictly "0" or "1": kstrtobool() would take "1junk". */
-	ret = kstrtouint_from_user(buf, count, 10, &val);
+	/* Strictly "0" or "1" (knob.c). */
+	ret = mmt_knob_write_u64(buf, count, ppos, 0, 1, &val);
 	if (ret)
 		return ret;
-	if (val > 1)
-		return -EINVAL;
 	on = val;
 	mutex_lock(&e->lock);
 	if (on && !e->enabled) {
@@ -289,22 +285,18 @@ static const struct file_operations enable_fops = {
 
 /*
  * A u32 knob of the engine, changed only while the engine is stopped:
- * one decimal number (optionally followed by a newline) in [min, max].
+ * one decimal number in [min, max] (knob.c grammar).
  */
 ssize_t mmt_engine_u32_write(struct mmt_engine *e, unsigned int *knob,
 			     unsigned int min, unsigned int max,
 			     const char __user *buf, size_t count, loff_t *ppos)
 {
-	unsigned int val;
+	u64 val;
 	int ret;
 
-	if (*ppos)
-		return -EINVAL;
-	ret = kstrtouint_from_user(buf, count, 10, &val);
+	ret = mmt_knob_write_u64(buf, count, ppos, min, max, &val);
 	if (ret)
 		return ret;
-	if (val < min || val > max)
-		return -EINVAL;
 	mutex_lock(&e->lock);
 	if (e->enabled)
 		ret = -EBUSY;
@@ -387,30 +379,28 @@ static ssize_t ops_read(struct file *file, char __user *buf, size_t count,
 	return simple_read_from_buffer(buf, count, ppos, tmp, len);
 }
 
-/* "a,b,c" or "all": every name must be known and usable here. */
+/*
+ * "a,b,c" or "all": one token, names separated by single commas, every
+ * name known and usable here.
+ */
 static int mmt_ops_parse(struct mmt_engine *e, char *s, unsigned long *out)
 {
 	unsigned long ops = 0;
 	char *tok;
 	int i;
 
-	s = strim(s);
 	if (!strcmp(s, "all")) {
 		*out = e->ops_avail;
 		return e->ops_avail ? 0 : -EOPNOTSUPP;
 	}
-	while ((tok = strsep(&s, ", ")) != NULL) {
-		if (!*tok)
-			continue;
+	while ((tok = strsep(&s, ",")) != NULL) {
 		i = match_string(e->op_names, e->nr_ops, tok);
-		if (i < 0)
+		if (i < 0 || (ops & BIT(i)))
 			return -EINVAL;
 		if (!(e->ops_avail & BIT(i)))
 			return -EOPNOTSUPP;
 		ops |= BIT(i);
 	}
-	if (!ops)
-		return -EINVAL;
 	*out = ops;
 	return 0;
 }
@@ -423,12 +413,10 @@ static ssize_t ops_write(struct file *file, const char __user *buf,
 	char *s;
 	int ret;
 
-	if (*ppos || !count || count > 255)
-		return -EINVAL;
-	s = memdup_user_nul(buf, count);
+	s = mmt_knob_fetch(buf, count, ppos, 255);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	ret = mmt_ops_parse(e, s, &ops);
+	ret = strchr(s, ' ') ? -EINVAL : mmt_ops_parse(e, s, &ops);
 	kfree(s);
 	if (ret)
 		return ret;
@@ -481,6 +469,8 @@ static int stats_show(struct seq_file *m, void *v)
 	if (e->owner_mm)
 		seq_printf(m, "owner: %d\n", e->owner_tgid);
 	seq_printf(m, "run_ms: %llu\n", div_u64(ran, NSEC_PER_MSEC));
+	/* One snapshot under e->lock per read; nothing resets the counters. */
+	seq_puts(m, "counters_since: load\n");
 	if (e->sync_counters)
 		e->sync_counters(e);
 	for (i = 0; i < e->nr_counters; i++)

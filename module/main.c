@@ -124,8 +124,9 @@ static int status_show(struct seq_file *m, void *v)
 			seq_printf(m, "routes: %s:", e->name);
 			mmt_seq_words(m, "", e->routes);
 		}
+		if (e->show_status)
+			e->show_status(e, m);
 	}
-	mmt_tlbdelay_status(m);
 	mutex_unlock(&mmt_knob_lock);
 	return 0;
 }
@@ -143,16 +144,14 @@ static ssize_t seed_read(struct file *file, char __user *buf, size_t count,
 	return simple_read_from_buffer(buf, count, ppos, tmp, len);
 }
 
-/* Accepts one decimal u64, optionally followed by a newline. */
+/* One decimal u64 (knob.c grammar). */
 static ssize_t seed_write(struct file *file, const char __user *buf,
 			  size_t count, loff_t *ppos)
 {
 	u64 val;
 	int ret;
 
-	if (*ppos)
-		return -EINVAL;
-	ret = kstrtou64_from_user(buf, count, 10, &val);
+	ret = mmt_knob_write_u64(buf, count, ppos, 0, U64_MAX, &val);
 	if (ret)
 		return ret;
 	mutex_lock(&mmt_knob_lock);

@@ -45,6 +45,19 @@ enum mmt_broken_mode mmt_broken_mode(void);
 const char *mmt_broken_mode_name(void);
 u64 mmt_seed_get(void);
 
+/* The knob grammar (knob.c); every debugfs write goes through it. */
+#define MMT_KNOB_MAX 256
+
+char *mmt_knob_fetch(const char __user *buf, size_t count, loff_t *ppos,
+		     size_t max);
+int mmt_knob_split(char *s, char **tok, unsigned int max);
+int mmt_knob_u64(const char *tok, unsigned int base, u64 min, u64 max,
+		 u64 *val);
+int mmt_knob_u32(const char *tok, unsigned int base, u32 min, u32 max,
+		 u32 *val);
+int mmt_knob_write_u64(const char __user *buf, size_t count, loff_t *ppos,
+		       u64 min, u64 max, u64 *val);
+
 /* Opt-in targets (target.c). */
 enum mmt_target_type {
 	MMT_TARGET_ARENA,
@@ -53,6 +66,8 @@ enum mmt_target_type {
 };
 
 #define MMT_MAX_TARGETS 16
+/* One process may hold at most half of them. */
+#define MMT_MAX_TARGETS_PER_MM 8
 
 struct mmt_target {
 	struct list_head node;
@@ -115,6 +130,8 @@ struct mmt_engine {
 	/* Brings counters[] up to date before they are shown. */
 	void (*sync_counters)(struct mmt_engine *e);
 	int (*create_files)(struct mmt_engine *e, struct dentry *dir);
+	/* Engine lines in the module's status file. */
+	void (*show_status)(struct mmt_engine *e, struct seq_file *m);
 
 	/* State; knobs under lock. */
 	struct mutex lock;
@@ -167,7 +184,6 @@ extern struct mmt_engine mmt_tlbdelay_engine;
 
 void mmt_mkclean_engine_setup(void);
 void mmt_tlbdelay_exit(void);
-void mmt_tlbdelay_status(struct seq_file *m);
 
 /* Page-table helpers (pgwalk.c). */
 typedef void (*mmt_pte_fn)(struct mm_struct *mm, unsigned long addr,

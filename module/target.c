@@ -19,8 +19,8 @@
  * owner can always exit. A janitor drops every target whose mm has no
  * users left (the process exited or exec()ed) within 100 ms, then stops
  * every engine whose owner (the process that enabled it) has no target
- * left. Numbers are parsed strictly: decimal FD and ID, hexadecimal START
- * and LEN, no overflow, nothing after them but a newline.
+ * left. Writes follow the knob grammar (knob.c): decimal FD and ID,
+ * hexadecimal START and LEN, nothing else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -269,6 +269,7 @@ static struct mmt_target *mmt_target_alloc(enum mmt_target_type type)
 static int mmt_target_add(struct mmt_target *t)
 {
 	struct mmt_target *old, *tmp;
+	unsigned int mine = 0;
 	int ret = 0;
 
 	mutex_lock(&mmt_targets_lock);
@@ -277,7 +278,11 @@ static int mmt_target_add(struct mmt_target *t)
 		list_for_each_entry_safe(old, tmp, &mmt_targets, node)
 			if (atomic_read(&old->mm->mm_users) == 0)
 				mmt_target_unlink_locked(old);
-	if (mmt_nr_targets >= MMT_MAX_TARGETS) {
+	list_for_each_entry(old, &mmt_targets, node)
+		if (old->mm == t->mm && !READ_ONCE(old->dead))
+			mine++;
+	if (mmt_nr_targets >= MMT_MAX_TARGETS ||
+	    mine >= MMT_MAX_TARGETS_PER_MM) {
 		ret = -ENOSPC;
 	} else {
 		t->id = mmt_next_id++;
@@ -291,48 +296,17 @@ static int mmt_target_add(struct mmt_target *t)
 	return ret;
 }
 
-/* The next space-separated token of *@args, NULL when there is none. */
-static char *mmt_next_token(char **args)
+/* "arena START LEN", both hexadecimal (an optional 0x). */
+static int mmt_register_arena(char **tok, int n)
 {
-	char *tok;
-
-	do {
-		tok = strsep(args, " ");
-	} while (tok && !*tok);
-	return tok;
-}
-
-/* Exactly @n numbers in @base, nothing else. */
-static int mmt_parse_ulongs(char *args, unsigned int base, unsigned long *v,
-			    unsigned int n)
-{
-	unsigned int i;
-	char *tok;
-	int ret;
-
-	for (i = 0; i < n; i++) {
-		tok = mmt_next_token(&args);
-		if (!tok)
-			return -EINVAL;
-		ret = kstrtoul(tok, base, &v[i]);
-		if (ret)
-			return ret;
-	}
-	return mmt_next_token(&args) ? -EINVAL : 0;
-}
-
-static int mmt_register_arena(char *args)
-{
-	unsigned long v[2], start, len;
 	struct mmt_target *t;
+	u64 start, len;
 	int ret;
 
-	ret = mmt_parse_ulongs(args, 16, v, 2);
-	if (ret)
-		return ret;
-	start = v[0];
-	len = v[1];
-	if (!len || len > MMT_ARENA_MAX || !PAGE_ALIGNED(start) ||
+	if (n != 3 || mmt_knob_u64(tok[1], 16, 0, U64_MAX, &start) ||
+	    mmt_knob_u64(tok[2], 16, 1, MMT_ARENA_MAX, &len))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(start) ||
 	    !PAGE_ALIGNED(len) || start + len < start ||
 	    start + len > TASK_SIZE)
 		return -EINVAL;
@@ -371,9 +345,14 @@ static int mmt_file_check(struct file *file)
 	if (!S_ISREG(inode->i_mode) || !file->f_mapping ||
 	    !file->f_mapping->a_ops)
 		return -EINVAL;
-	/* The mkclean engine write-protects every process's PTEs. */
+	/*
+	 * Opened for writing, and still writable by the caller now: the
+	 * engines clean and write-protect the file's pages.
+	 */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (file_permission(file, MAY_WRITE))
+		return -EACCES;
 	if (IS_DAX(inode))
 		return -EINVAL;
 	/* hugetlbfs, and SysV shm on it: a file on the hugetlbfs sb. */
@@ -383,18 +362,16 @@ static int mmt_file_check(struct file *file)
 	return 0;
 }
 
-static int mmt_register_file(char *args)
+/* "file FD", decimal. */
+static int mmt_register_file(char **tok, int n)
 {
 	struct mmt_target *t;
 	struct file *file;
-	unsigned long fd;
+	u32 fd;
 	int ret;
 
-	ret = mmt_parse_ulongs(args, 10, &fd, 1);
-	if (ret)
-		return ret;
-	if (fd > UINT_MAX)
-		return -ERANGE;
+	if (n != 2 || mmt_knob_u32(tok[1], 10, 0, INT_MAX, &fd))
+		return -EINVAL;
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
@@ -414,18 +391,19 @@ err_put:
 	return ret;
 }
 
-/* "release ID" or "release all": only the writer's own targets. */
-static int mmt_release(char *args)
+/* "release ID" (decimal) or "release all": only the writer's own targets. */
+static int mmt_release(char **tok, int n)
 {
 	struct mmt_target *t, *tmp;
 	bool all = false;
 	int ret = -ENOENT;
 	u32 id = 0;
 
-	args = strim(args);
-	if (!strcmp(args, "all"))
+	if (n != 2)
+		return -EINVAL;
+	if (!strcmp(tok[1], "all"))
 		all = true;
-	else if (kstrtou32(args, 10, &id) || !id)
+	else if (mmt_knob_u32(tok[1], 10, 1, U32_MAX, &id))
 		return -EINVAL;
 
 	mutex_lock(&mmt_targets_lock);
@@ -442,34 +420,25 @@ static int mmt_release(char *args)
 static ssize_t targets_write(struct file *file, const char __user *buf,
 			     size_t count, loff_t *ppos)
 {
-	char *s, *cmd, *args;
-	int ret;
+	char *s, *tok[4];
+	int n, ret;
 
-	if (*ppos || !count || count > 128)
-		return -EINVAL;
 	if (!current->mm || (current->flags & PF_KTHREAD))
 		return -EINVAL;
-	s = memdup_user_nul(buf, count);
+	s = mmt_knob_fetch(buf, count, ppos, 128);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	/* An embedded NUL would hide the rest of the write. */
-	if (strlen(s) != count) {
+	n = mmt_knob_split(s, tok, ARRAY_SIZE(tok));
+	if (n < 2)
 		ret = -EINVAL;
-		goto out;
-	}
-	args = strim(s);
-	cmd = strsep(&args, " ");
-	if (!args)
-		ret = -EINVAL;
-	else if (!strcmp(cmd, "arena"))
-		ret = mmt_register_arena(args);
-	else if (!strcmp(cmd, "file"))
-		ret = mmt_register_file(args);
-	else if (!strcmp(cmd, "release"))
-		ret = mmt_release(args);
+	else if (!strcmp(tok[0], "arena"))
+		ret = mmt_register_arena(tok, n);
+	else if (!strcmp(tok[0], "file"))
+		ret = mmt_register_file(tok, n);
+	else if (!strcmp(tok[0], "release"))
+		ret = mmt_release(tok, n);
 	else
 		ret = -EINVAL;
-out:
 	kfree(s);
 	return ret ? ret : count;
 }

@@ -45,6 +45,46 @@ check() {
 	fi
 }
 
+# check_bg NAME COMMAND...: as check, run in the background beside the
+# checks that follow until check_join; for checks that use one host core
+# (single-threaded TCG guests), so that two of them share the machine's two.
+# Each has its own results folder. check_join reports them in start order.
+bg=()
+check_bg() {
+	local name=$1 id
+	shift
+	if [ -n "${CHECK_ONLY:-}" ] && ! [[ $name =~ $CHECK_ONLY ]]; then
+		return 0
+	fi
+	n=$((n + 1))
+	id=$n
+	(
+		results=$work/results.$id
+		"$@"
+		rc=$?
+		date +%s >"$work/end.$id"
+		exit $rc
+	) >"$work/log.$id" 2>&1 &
+	bg+=("$!:$id:$(date +%s):$name")
+}
+check_join() {
+	local job pid id t0 name rc
+	for job in "${bg[@]}"; do
+		IFS=: read -r pid id t0 name <<<"$job"
+		wait "$pid"
+		rc=$?
+		if [ $rc = 0 ]; then
+			passed=$((passed + 1))
+			echo "ok $id $name  # $(( $(cat "$work/end.$id") - t0 ))s (in parallel)"
+		else
+			failed=$((failed + 1))
+			echo "not ok $id $name  # exit $rc after $(( $(cat "$work/end.$id" 2>/dev/null || date +%s) - t0 ))s (in parallel)"
+			tail -n 40 "$work/log.$id" | sed 's/^/#   /'
+		fi
+	done
+	bg=()
+}
+
 # --- host-side units --------------------------------------------------------
 
 check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
@@ -106,11 +146,20 @@ run_vm() {
 	rc=$?
 	last=$(ls -d "$results"/2* 2>/dev/null | tail -n 1)
 	[ -n "$last" ] && [ -f "$last/summary.json" ] || { echo "no complete results folder"; return 1; }
-	jq -r '"verdict=\(.verdict) reason=\(.verdict_reason) kernel=\(.environment.kernel)"' "$last/summary.json"
-	[ "$want" = any ] || [ "$rc" = "$want" ] || { echo "exit $rc, wanted $want"; return 1; }
+	jq -r '"verdict=\(.verdict) reason=\(.verdict_reason) kernel=\(.environment.kernel) seed=\(.seed)"' "$last/summary.json"
+	[ "$want" = any ] || [ "$rc" = "$want" ] || { echo "exit $rc, wanted $want"; run_evidence; return 1; }
+}
+# run_evidence: what failed in the last run, and its folder kept for replay
+# under results/check-failed/ (the check's own folders are thrown away).
+run_evidence() {
+	local keep=$top/results/check-failed
+	grep -E '^ *not ok ' "$last/results.ktap" | head -n 20
+	grep -E '^ *# ' "$last/results.ktap" | grep -iE 'fail|violation|lost|stale|error|not ' | head -n 20
+	mkdir -p "$keep" && cp -a "$last" "$keep/" &&
+		echo "results kept: $keep/$(basename "$last") (replay: its replay file)"
 }
 # jqtrue FILTER: the last run's summary.json satisfies FILTER.
-jqtrue() { jq -e "$1" "$last/summary.json" >/dev/null || { echo "summary.json fails: $1"; return 1; }; }
+jqtrue() { jq -e "$1" "$last/summary.json" >/dev/null || { echo "summary.json fails: $1"; run_evidence; return 1; }; }
 status_of() { jq -r --arg n "$1" '.tests[] | select(.name == $n) | .status' "$last/summary.json"; }
 
 smoke_default_kernel() {
@@ -148,21 +197,24 @@ smoke_61() {
 # make check must stay within 15 minutes. CHECK_EXTRA=1 runs it.)
 [ -n "${CHECK_EXTRA:-}" ] && check vm_smoke_6.1_module_lifecycle smoke_61
 
+# One vCPU is enough for the scanner's positive controls: each kernel's WARN
+# and BUG boots run side by side, one host core each.
+warn_caught() {
+	run_vm 1 KERNEL=$1 SMP=1 SUITE=selftest-warn &&
+	jqtrue '.verdict == "fail"' &&
+	jqtrue '[.splats[].title] | index("WARNING in mmt_crash_warn") != null' &&
+	jqtrue '.taint.new == 512'
+}
+bug_caught() {
+	run_vm 7 KERNEL=$1 SMP=1 SUITE=selftest-bug &&
+	jqtrue '.verdict == "panic"' &&
+	jqtrue '[.splats[].title] | index("kernel BUG in mmt_crash_bug") != null' &&
+	jqtrue '[.splats[].kind] | index("PANIC") != null'
+}
 for k in 6.12 6.1 7.2; do
-	warn_caught() {
-		run_vm 1 KERNEL=$1 SUITE=selftest-warn &&
-		jqtrue '.verdict == "fail"' &&
-		jqtrue '[.splats[].title] | index("WARNING in mmt_crash_warn") != null' &&
-		jqtrue '.taint.new == 512'
-	}
-	check "detects_WARN_${k}" warn_caught $k
-	bug_caught() {
-		run_vm 7 KERNEL=$1 SUITE=selftest-bug &&
-		jqtrue '.verdict == "panic"' &&
-		jqtrue '[.splats[].title] | index("kernel BUG in mmt_crash_bug") != null' &&
-		jqtrue '[.splats[].kind] | index("PANIC") != null'
-	}
-	check "detects_BUG_${k}" bug_caught $k
+	check_bg "detects_WARN_${k}" warn_caught $k
+	check_bg "detects_BUG_${k}" bug_caught $k
+	check_join
 done
 
 # --- workloads in the guest (default kernel: clean verdict + metrics) ------
@@ -283,10 +335,12 @@ broken_modes_evidence() {
 	grep -qE '# stale contents: offset=[0-9]+ expected' "$last/results.ktap" ||
 		{ echo "a broken mode's evidence line is missing"; return 1; }
 }
-check kselftest_target_in_6.12_guest eval 'run_vm 0 KERNEL=6.12 SUITE=kselftest && subtests_all_pass 7 &&
+# Both suites run TCG with one host thread: side by side, one core each.
+check_bg kselftest_target_in_6.12_guest eval 'run_vm 0 KERNEL=6.12 SUITE=kselftest && subtests_all_pass 7 &&
 	broken_modes_evidence'
-check kselftest_contract_in_6.1_guest eval 'run_vm 0 KERNEL=6.1 SUITE=kselftest-contract && subtests_all_pass 5 &&
+check_bg kselftest_contract_in_6.1_guest eval 'run_vm 0 KERNEL=6.1 SUITE=kselftest-contract && subtests_all_pass 5 &&
 	broken_modes_evidence'
+check_join
 
 # Standalone on a box where the module cannot be loaded (this host): every
 # module test must skip with its reason; nothing may pass vacuously.
@@ -323,8 +377,9 @@ selftests_install_builds_module() {
 }
 check selftests_install_layout_and_module selftests_install_builds_module
 
-check timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SUITE=smoke TIMEOUT=2
-check hang_is_not_a_pass run_vm 6 KERNEL=6.12 SUITE=smoke HANG_SECS=1
+check_bg timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SMP=1 SUITE=smoke TIMEOUT=2
+check_bg hang_is_not_a_pass run_vm 6 KERNEL=6.12 SMP=1 SUITE=smoke HANG_SECS=1
+check_join
 
 echo "# make check took $(( $(date +%s) - t_start ))s"
 echo "$passed passed, $failed failed"

@@ -36,6 +36,13 @@ want=$1
 command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
 	die "needs apt-get and dpkg (Debian or a derivative)"
 
+# One fetch at a time per cache: two runs that need the same kernel (make
+# check runs guests side by side) wait for each other instead of both
+# unpacking into one folder. The unstable fetcher inherits the lock.
+mkdir -p "$cache" || die "cannot create $cache"
+exec 9>"$cache/.fetch.lock"
+flock 9 || die "cannot lock $cache/.fetch.lock"
+
 case $want in
 7.*|unstable|*+deb14-amd64)
 	exec "$top/scripts/fetch-kernel-unstable.sh" "$want" ;;

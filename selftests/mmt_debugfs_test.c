@@ -82,12 +82,11 @@ TEST(seed_roundtrip)
 
 TEST(seed_rejects_bad_input)
 {
+	/* Every refusal is -EINVAL, out of range included (knob grammar). */
 	static const char *const bad[] = {
 		"", "\n", "abc", "-1", "12abc", "0x", "1 2", " ", "+",
-	};
-	/* Out of range: kstrtou64 says -ERANGE, not -EINVAL. */
-	static const char *const too_big[] = {
-		"18446744073709551616", "99999999999999999999999",
+		"18446744073709551616", "99999999999999999999999", "+5",
+		" 5", "5 ", "5\n\n", "5\t", "0x10",
 	};
 	char before[64], after[64];
 	size_t i;
@@ -101,13 +100,6 @@ TEST(seed_rejects_bad_input)
 		EXPECT_EQ(-EINVAL, err) TH_LOG("seed accepted '%s' (%d)", bad[i], err);
 		ASSERT_LT(0, mmt_read("seed", after, sizeof(after)));
 		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the seed", bad[i]);
-	}
-	for (i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
-		int err = mmt_write("seed", too_big[i]);
-
-		EXPECT_EQ(-ERANGE, err) TH_LOG("seed took '%s' (%d)", too_big[i], err);
-		ASSERT_LT(0, mmt_read("seed", after, sizeof(after)));
-		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the seed", too_big[i]);
 	}
 }
 

@@ -29,7 +29,7 @@ const char *const engine_names[ENG_NR] = {
 			 ENG_BIT(ENG_LAZYTLB))
 
 static const char *const keys[] = {
-	"threads", "interval_us", "ops", "sites", "budget_ms", NULL
+	"threads", "interval_us", "ops", "sites", "budget_ms", "shared", NULL
 };
 
 /* A page registered for the engines when the workload registers nothing. */
@@ -232,7 +232,7 @@ void engines_parse_set(struct engines *e, const char *arg)
 		    !strncmp(keys[k], dot + 1, eq - dot - 1))
 			break;
 	if (!keys[k])
-		usage_error("invalid --engine-set '%s': unknown key '%.*s'; keys: threads, interval_us, ops, sites, budget_ms",
+		usage_error("invalid --engine-set '%s': unknown key '%.*s'; keys: threads, interval_us, ops, sites, budget_ms, shared",
 			    arg, (int)(eq - dot - 1), dot + 1);
 	eq++;
 	switch (k) {
@@ -257,6 +257,12 @@ void engines_parse_set(struct engines *e, const char *arg)
 			usage_error("invalid --engine-set '%s': sites must be SYM[+OFF]:US[:PCT[:MAXHITS]][,...] with US 1..2000, PCT 1..100", arg);
 		if (k == 4 && !parse_u64(eq, 1, 1000, &v))
 			usage_error("invalid --engine-set '%s': budget_ms must be 1..1000", arg);
+		break;
+	case 5:		/* shared */
+		if (id != ENG_MKCLEAN)
+			usage_error("invalid --engine-set '%s': shared is a mkclean key", arg);
+		if (!parse_u64(eq, 0, 1, &v))
+			usage_error("invalid --engine-set '%s': shared must be 0 or 1", arg);
 		break;
 	}
 	if (strlen(eq) >= sizeof(e->set[0].value))
@@ -551,6 +557,14 @@ static void apply(struct engines *e, enum engine_id id)
 		if (ret)
 			setup_fail(e, "engine %s: writing %s=%s: %s", name,
 				   knobs[k], v, errmsg(id, knobs[k], ret));
+	}
+	if (id == ENG_MKCLEAN) {
+		/* Set every run: the module keeps it from the last one. */
+		v = engines_get(e, id, "shared");
+		ret = mmt_write("mkclean/shared", "%s", v ? v : "0");
+		if (ret)
+			setup_fail(e, "engine mkclean: writing shared=%s: %s",
+				   v ? v : "0", errmsg(id, "shared", ret));
 	}
 	if (id != ENG_TLBDELAY)
 		return;

@@ -20,6 +20,9 @@
  *        sites=SPEC[,SPEC]    tlbdelay only; SPEC is SYM[+OFF]:US[:PCT[:MAXHITS]]
  *                             (default: the module's per-kernel "defaults")
  *        budget_ms=N          tlbdelay only: delay per second, 1..1000
+ *        shared=0|1           mkclean only: 1 also acts on files other
+ *                             processes map (default 0: such files are
+ *                             skipped, counted as shared_skips)
  *
  * Errors: an unknown engine or key, a value out of range, an engine the
  * workload does not allow, settings for an engine not in --engines, the

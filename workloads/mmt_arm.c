@@ -11,7 +11,8 @@
  *   mmt-arm --engines LIST [--engine-set ...] --check
  *
  * Only mkclean: it cleans the files' pages the way writeback does, which
- * the writer's own verification (fio's) must survive.  tlbdelay delays
+ * the writer's own verification (fio's) must survive. fio, not mmt-arm,
+ * maps the files, so mmt-arm sets mkclean.shared=1 unless told otherwise.  tlbdelay delays
  * only in tasks of the registering process's mm (ours, not the writer's),
  * vma and lazytlb act on the registering process's own mappings (ours,
  * which no checker reads): refused, exit 2.
@@ -182,6 +183,8 @@ int main(int argc, char **argv)
 		}
 		engines_add_file(&eng, fd);
 	}
+	/* The files are fio's: mapped by fio, not by us. */
+	engines_default(&eng, ENG_MKCLEAN, "shared", "1");
 	engines_arm(&eng, seed);
 	engines_describe(&eng, desc, sizeof(desc));
 	diag("mmt-arm: armed %s files=%u seed=%llu", desc, nr_files,
