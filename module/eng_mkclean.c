@@ -277,7 +277,8 @@ static int mkc_create_files(struct mmt_engine *e, struct dentry *dir)
 
 static void mkc_show_extra(struct mmt_engine *e, struct seq_file *m)
 {
-	seq_printf(m, "shared: %u\n", READ_ONCE(mkc_shared));
+	/* A setting, not a counter: a word, so nothing sums it. */
+	seq_printf(m, "shared: %s\n", READ_ONCE(mkc_shared) ? "on" : "off");
 }
 
 static void mkc_show_status(struct mmt_engine *e, struct seq_file *m)
@@ -285,6 +286,15 @@ static void mkc_show_status(struct mmt_engine *e, struct seq_file *m)
 	seq_printf(m, "shared_files: mkclean %s\n", READ_ONCE(mkc_shared) ?
 		   "acts on files other processes map too (shared=1)" :
 		   "skips files other processes map (shared=0)");
+}
+
+/* The broken mode makes noflush available and the default. */
+static void mkc_setup(struct mmt_engine *e)
+{
+	if (mmt_broken_mode() == MMT_BROKEN_MKCLEAN_NOFLUSH) {
+		e->ops_avail |= BIT(MKC_OP_NOFLUSH);
+		e->ops_default = BIT(MKC_OP_NOFLUSH);
+	}
 }
 
 struct mmt_engine mmt_mkclean_engine = {
@@ -304,13 +314,5 @@ struct mmt_engine mmt_mkclean_engine = {
 	.create_files = mkc_create_files,
 	.show_extra = mkc_show_extra,
 	.show_status = mkc_show_status,
+	.setup = mkc_setup,
 };
-
-/* The broken mode makes noflush available and the default. */
-void mmt_mkclean_engine_setup(void)
-{
-	if (mmt_broken_mode() == MMT_BROKEN_MKCLEAN_NOFLUSH) {
-		mmt_mkclean_engine.ops_avail |= BIT(MKC_OP_NOFLUSH);
-		mmt_mkclean_engine.ops_default = BIT(MKC_OP_NOFLUSH);
-	}
-}

@@ -35,6 +35,12 @@
  *   zap_all     zap every VMA of the whole arena
  *   mprotect    not available: no exported interface
  *   mremap      not available: no exported interface
+ *   mkwrite     BROKEN MODE, only with broken=vma_writable: in a shared
+ *               VMA that is read-only now (mprotect(PROT_READ) returned)
+ *               but may be written, make the run's present PTEs writable
+ *               and dirty again, without changing the VMA: the owner's
+ *               stores to a read-only range then do not fault (vma-prot's
+ *               store-after-readonly, docs/races.md section 2)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -58,6 +64,7 @@ enum {
 	VMA_OP_ZAP_ALL,
 	VMA_OP_MPROTECT,
 	VMA_OP_MREMAP,
+	VMA_OP_MKWRITE,
 	VMA_NR_OPS,
 };
 
@@ -68,6 +75,7 @@ static const char * const vma_op_names[] = {
 	[VMA_OP_ZAP_ALL] = "zap_all",
 	[VMA_OP_MPROTECT] = "mprotect",
 	[VMA_OP_MREMAP] = "mremap",
+	[VMA_OP_MKWRITE] = "mkwrite",
 };
 
 enum {
@@ -85,6 +93,8 @@ enum {
 	VMA_C_REMAP_SHARED_FAILED,
 	VMA_C_UNSUPPORTED,
 	VMA_C_UNMODELED,
+	VMA_C_MKWRITE,
+	VMA_C_MKWRITE_PTES,
 	VMA_NR_COUNTERS,
 };
 
@@ -103,6 +113,8 @@ static const char * const vma_counter_names[] = {
 	[VMA_C_REMAP_SHARED_FAILED] = "remap_shared_failed",
 	[VMA_C_UNSUPPORTED] = "skipped_unsupported",
 	[VMA_C_UNMODELED] = "skipped_unmodeled",
+	[VMA_C_MKWRITE] = "op_mkwrite",
+	[VMA_C_MKWRITE_PTES] = "broken_writable_ptes",
 };
 
 #ifdef MMT_HAVE_ZAP_PAGE_RANGE
@@ -121,6 +133,7 @@ static const char * const vma_routes[] = {
 	"zap_all=" VMA_ZAP_ROUTE,
 	"mprotect=unavailable",
 	"mremap=unavailable",
+	"mkwrite=pte_walk(broken=vma_writable)",
 	NULL,
 };
 
@@ -361,6 +374,52 @@ static void vma_munmap(struct mmt_engine *e, struct mm_struct *mm,
 		atomic64_inc(&e->errors);
 }
 
+/* Under the PTE lock. Deliberately leaves a read-only VMA writable. */
+static void vma_mkwrite_pte(struct mm_struct *mm, unsigned long addr,
+			    pte_t *ptep, void *data)
+{
+	unsigned long *made = data;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte) || pte_write(pte) || !pfn_valid(pte_pfn(pte)))
+		return;
+	folio_mark_dirty(page_folio(pfn_to_page(pte_pfn(pte))));
+#ifdef MMT_HAVE_PTE_MKWRITE_NOVMA
+	pte = pte_mkwrite_novma(pte);
+#else
+	pte = pte_mkwrite(pte);
+#endif
+	set_pte_at(mm, addr, ptep, pte_mkdirty(pte));
+	(*made)++;
+}
+
+/*
+ * broken=vma_writable: a shared VMA that may be written but is read-only
+ * now gets writable PTEs. Shared only: no copy-on-write page is ever
+ * made writable.
+ */
+static void vma_mkwrite(struct mmt_engine *e, struct mm_struct *mm,
+			unsigned long addr, unsigned long len)
+{
+	struct vm_area_struct *vma;
+	unsigned long made = 0;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr) {
+		mmt_engine_count(e, VMA_C_NO_VMA);
+	} else if (vma_kind(vma) != VMA_KIND_SHARED ||
+		   (vma->vm_flags & VM_WRITE) || !(vma->vm_flags & VM_MAYWRITE)) {
+		mmt_engine_count(e, VMA_C_UNMODELED);
+	} else {
+		mmt_walk_ptes(mm, addr, min(addr + len, vma->vm_end),
+			      vma_mkwrite_pte, &made, NULL);
+	}
+	mmap_read_unlock(mm);
+	atomic64_add(made, &e->counters[VMA_C_MKWRITE_PTES]);
+	mmt_engine_count(e, VMA_C_MKWRITE);
+}
+
 static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		      unsigned long op)
 {
@@ -404,6 +463,9 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		mmt_engine_count(e, op == BIT(VMA_OP_DONTNEED) ?
 				 VMA_C_DONTNEED : VMA_C_ZAP_ALL);
 		break;
+	case BIT(VMA_OP_MKWRITE):
+		vma_mkwrite(e, mm, addr, len);
+		break;
 	default:
 		break;
 	}
@@ -438,6 +500,15 @@ static void vma_step(struct mmt_worker *w)
 	mmt_target_put(t);
 }
 
+/* The broken mode makes mkwrite available and the default. */
+static void vma_setup(struct mmt_engine *e)
+{
+	if (mmt_broken_mode() == MMT_BROKEN_VMA_WRITABLE) {
+		e->ops_avail |= BIT(VMA_OP_MKWRITE);
+		e->ops_default = BIT(VMA_OP_MKWRITE);
+	}
+}
+
 struct mmt_engine mmt_vma_engine = {
 	.name = "vma",
 	.op_names = vma_op_names,
@@ -446,7 +517,7 @@ struct mmt_engine mmt_vma_engine = {
 		     BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
 	.ops_default = BIT(VMA_OP_MUNMAP) | BIT(VMA_OP_MMAP_FIXED) |
 		       BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
-	.unavail_why = "no exported interface on this kernel",
+	.unavail_why = "mprotect, mremap: not exported; mkwrite: broken=vma_writable",
 	.counter_names = vma_counter_names,
 	.nr_counters = VMA_NR_COUNTERS,
 	.max_threads = MMT_MAX_THREADS,
@@ -454,4 +525,5 @@ struct mmt_engine mmt_vma_engine = {
 	.step = vma_step,
 	.show_extra = vma_show_extra,
 	.routes = vma_routes,
+	.setup = vma_setup,
 };

@@ -49,6 +49,7 @@ static const char * const broken_mode_names[] = {
 	[MMT_BROKEN_NONE] = "none",
 	[MMT_BROKEN_MKCLEAN_NOFLUSH] = "mkclean_noflush",
 	[MMT_BROKEN_VMA_STALE] = "vma_stale",
+	[MMT_BROKEN_VMA_WRITABLE] = "vma_writable",
 };
 
 static int broken_set(const char *val, const struct kernel_param *kp)
@@ -56,7 +57,7 @@ static int broken_set(const char *val, const struct kernel_param *kp)
 	int mode = sysfs_match_string(broken_mode_names, val);
 
 	if (mode < 0) {
-		pr_err("broken must be none, mkclean_noflush or vma_stale\n");
+		pr_err("broken must be none, mkclean_noflush, vma_stale or vma_writable\n");
 		return -EINVAL;
 	}
 	broken_mode = mode;
@@ -210,8 +211,9 @@ static int __init mmt_init(void)
 	ret = mmt_targets_init(mmt_root);
 	if (ret)
 		goto err_remove;
-	mmt_mkclean_engine_setup();
 	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++) {
+		if (mmt_engines[i]->setup)
+			mmt_engines[i]->setup(mmt_engines[i]);
 		ret = mmt_engine_register(mmt_engines[i], mmt_root);
 		if (ret)
 			goto err_targets;

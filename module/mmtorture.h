@@ -39,6 +39,7 @@ enum mmt_broken_mode {
 	MMT_BROKEN_NONE,
 	MMT_BROKEN_MKCLEAN_NOFLUSH,
 	MMT_BROKEN_VMA_STALE,
+	MMT_BROKEN_VMA_WRITABLE,
 };
 
 enum mmt_broken_mode mmt_broken_mode(void);
@@ -130,6 +131,8 @@ struct mmt_engine {
 	/* Brings counters[] up to date before they are shown. */
 	void (*sync_counters)(struct mmt_engine *e);
 	int (*create_files)(struct mmt_engine *e, struct dentry *dir);
+	/* At load, before the files exist: what the broken mode changes. */
+	void (*setup)(struct mmt_engine *e);
 	/* Engine lines in the module's status file. */
 	void (*show_status)(struct mmt_engine *e, struct seq_file *m);
 
@@ -182,7 +185,6 @@ extern struct mmt_engine mmt_vma_engine;
 extern struct mmt_engine mmt_lazytlb_engine;
 extern struct mmt_engine mmt_tlbdelay_engine;
 
-void mmt_mkclean_engine_setup(void);
 void mmt_tlbdelay_exit(void);
 
 /* Page-table helpers (pgwalk.c). */

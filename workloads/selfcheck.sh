@@ -177,6 +177,8 @@ vma_prot_runs() {
 		"$VP" --mapping file
 	expect_exit "vma-prot --engines vma" 2 vp-bad-engine \
 		"$VP" --engines vma
+	expect_exit "vma-prot --selfcheck module without --engines vma" 2 \
+		vp-bad-module "$VP" --mapping shmem --selfcheck module --expect violation
 }
 
 # vma-fork: a clean run, its positive control, bad input.

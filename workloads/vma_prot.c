@@ -32,9 +32,14 @@
  *                  (store-after-readonly)
  *   wide-mprotect  with --split: one page more than the published range
  *                  is made read-only (fault-outside-range)
+ *   module         nothing broken here: the module, loaded with
+ *                  broken=vma_writable, makes the read-only range's PTEs
+ *                  writable again (vma op mkwrite; needs --engines vma
+ *                  and --mapping shmem or file): store-after-readonly
  * --engines tlbdelay,lazytlb: the module stretches the flushes of our mm
- * (mprotect's included) and adopts our mm; the vma engine is refused,
- * since it would map writable memory into a read-only window.
+ * (mprotect's included) and adopts our mm; the vma engine is refused but
+ * with --selfcheck module, since it would map writable memory into a
+ * read-only window.
  *
  * Output is KTAP: test 1 vma_prot_invariant (vma_prot_violation_detected
  * with --expect violation), then one engine_<name> test per engine.
@@ -74,9 +79,9 @@ static const char *const mapping_names[] = { "anon", "shmem", "file", NULL };
 enum expect { EXPECT_CLEAN, EXPECT_VIOLATION };
 static const char *const expect_names[] = { "clean", "violation", NULL };
 
-enum selfcheck { SC_NONE, SC_SKIP_MPROTECT, SC_WIDE_MPROTECT };
+enum selfcheck { SC_NONE, SC_SKIP_MPROTECT, SC_WIDE_MPROTECT, SC_MODULE };
 static const char *const selfcheck_names[] = {
-	"none", "skip-mprotect", "wide-mprotect", NULL
+	"none", "skip-mprotect", "wide-mprotect", "module", NULL
 };
 
 static struct config {
@@ -97,7 +102,8 @@ static struct config {
 };
 
 static struct engines eng = {
-	.allowed = ENG_BIT(ENG_TLBDELAY) | ENG_BIT(ENG_LAZYTLB),
+	/* vma only for --selfcheck module (checked after the options). */
+	.allowed = ENG_BIT(ENG_TLBDELAY) | ENG_BIT(ENG_LAZYTLB) | ENG_BIT(ENG_VMA),
 };
 
 struct storer {
@@ -295,11 +301,12 @@ static void usage(void)
 	       "  --dir DIR               folder for --mapping file (ext4 scratch)\n"
 	       "  --split                 protect a proper part of the arena (split\n"
 	       "                          and merge the VMA) instead of all of it\n"
-	       "  --engines LIST          tlbdelay,lazytlb or none (default none)\n"
+	       "  --engines LIST          tlbdelay,lazytlb or none (default none);\n"
+	       "                          vma only with --selfcheck module\n"
 	       "  --engine-set E.KEY=VAL  engine setting, repeatable (engines.h)\n"
 	       "  --expect clean|violation  violation: positive control, with a\n"
 	       "                          --selfcheck mode (default clean)\n"
-	       "  --selfcheck none|skip-mprotect|wide-mprotect  (default none)\n"
+	       "  --selfcheck none|skip-mprotect|wide-mprotect|module  (default none)\n"
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
@@ -393,6 +400,11 @@ static void parse_options(int argc, char **argv)
 		usage_error("--expect violation goes with a --selfcheck mode, and only with one");
 	if (cfg.selfcheck == SC_WIDE_MPROTECT && !cfg.split)
 		usage_error("--selfcheck wide-mprotect needs --split");
+	if ((cfg.selfcheck == SC_MODULE) != engines_on(&eng, ENG_VMA))
+		usage_error("--engines vma goes with --selfcheck module, and only with it: the vma engine would map writable memory into a read-only window");
+	if (cfg.selfcheck == SC_MODULE && cfg.mapping == MAP_ANON_PRIVATE)
+		usage_error("--selfcheck module needs --mapping shmem or file (the module's mkwrite acts on shared VMAs only)");
+	engines_default(&eng, ENG_VMA, "ops", "mkwrite");
 	if (!seeded)
 		cfg.seed = default_seed();
 	if (!cfg.watchdog)
