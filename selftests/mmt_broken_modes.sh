@@ -24,7 +24,7 @@ restore() {
 trap restore EXIT
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 n=0
 fail=0
 
@@ -62,5 +62,8 @@ caught mkclean_noflush '# lost write: ' "$here/racewrite" --engines mkclean \
 	--clean module --burst 8 --expect lost-write --duration 60 --seed "$MMT_SEED" --dir "$dir"
 caught vma_stale '# stale contents: ' "$here/vma-stale" --engines vma \
 	--engine-set vma.ops=mmap_fixed --expect stale --duration 60 --seed "$MMT_SEED"
+caught vma_writable '# protection violation: kind=store-after-readonly' "$here/vma-prot" \
+	--mapping shmem --engines vma --selfcheck module --expect violation \
+	--duration 60 --seed "$MMT_SEED"
 [ $fail = 0 ] && exit $KSFT_PASS
 exit $KSFT_FAIL

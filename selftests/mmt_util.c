@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,4 +199,30 @@ unsigned long mmt_opt_ulong(const char *opt, const char *text,
 		exit(2);
 	}
 	return v;
+}
+
+int mmt_writef(const char *file, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return mmt_write(file, text);
+}
+
+int mmt_count_targets(int pid)
+{
+	char buf[16384], key[32], *line, *save;
+	int n = 0;
+
+	if (mmt_read("targets", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(key, sizeof(key), " pid=%d ", pid);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "id=", 3) && (pid <= 0 || strstr(line, key)))
+			n++;
+	return n;
 }

@@ -26,5 +26,10 @@ long mmt_engine_stat(const char *engine, const char *key);
 void mmt_print_engine_stats(const char *engine);
 /* The value after "key" in a "key: value" status dump, or NULL. */
 const char *mmt_status_line(const char *status, const char *key);
+/* mmt_write() of a formatted text. */
+int mmt_writef(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Lines of the targets file owned by PID (any owner if PID <= 0), or -1. */
+int mmt_count_targets(int pid);
 
 #endif
