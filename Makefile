@@ -7,6 +7,7 @@
 #   make run [KERNEL= SUITE= DURATION= SMP= SEED= ...]   boot, run, verdict
 #   make check            the project's own tests
 #   make bench            boot-to-verdict seconds per kernel
+#   make fuzz-long [KERNEL=]  10,000 malformed writes per knob in the VM
 #   make deps             install what is missing from Debian's archive
 #   make checkpatch       scripts/checkpatch.pl --strict over module/
 
@@ -53,6 +54,9 @@ check: deps all
 bench: deps all
 	scripts/bench-boot.sh $(MAKEOVERRIDES)
 
+fuzz-long: deps all
+	scripts/vm-run.sh SUITE=knob-fuzz-long $(MAKEOVERRIDES)
+
 checkpatch: $(BUILD)/ksrc.path
 	scripts/checkpatch.sh $$(cat $(BUILD)/ksrc.path)
 
@@ -60,4 +64,4 @@ clean:
 	rm -rf $(BUILD) selftests/build workloads/build
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
-.PHONY: all tools guest module deps run check bench checkpatch clean
+.PHONY: all tools guest module deps run check bench fuzz-long checkpatch clean
