@@ -4,19 +4,22 @@
 # bench-engines.sh - the race engines' sensitivity and speed, per kernel
 # and vCPU count: the median time from start to detection of each broken
 # mode (mkclean_noflush: lost dirty data, suite engines-smoke-broken;
-# vma_stale: stale contents after MAP_FIXED, engines-smoke-broken-vma) over
-# RUNS boots, and each engine's operation rate from the engines-smoke
-# suite. A benchmark, not a test: no thresholds; it fails only when a run
-# gives no verdict or a broken mode was not detected.
+# vma_stale: stale contents after MAP_FIXED, engines-smoke-broken-vma;
+# vma_writable: a store to a range mprotect made read-only,
+# engines-smoke-broken-prot) over RUNS boots, and each engine's operation
+# rate from the engines-smoke suite. A benchmark, not a test: no
+# thresholds; it fails only when a run gives no verdict or a broken mode
+# was not detected.
 #
 #   scripts/bench-engines.sh [RUNS=10] [KERNELS="6.12 6.1"] [SMPS="2 4"]
+#                            [MODES="mkclean_noflush vma_stale vma_writable"]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=10 KERNELS="6.12 6.1" SMPS="2 4"
+RUNS=10 KERNELS="6.12 6.1" SMPS="2 4" MODES="mkclean_noflush vma_stale vma_writable"
 for kv in "$@"; do
 	case ${kv%%=*} in
-	RUNS|KERNELS|SMPS) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
-	*) echo "bench-engines: unknown option '${kv%%=*}' (RUNS, KERNELS, SMPS)" >&2; exit 2 ;;
+	RUNS|KERNELS|SMPS|MODES) printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
+	*) echo "bench-engines: unknown option '${kv%%=*}' (RUNS, KERNELS, SMPS, MODES)" >&2; exit 2 ;;
 	esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-engines: RUNS must be a positive integer" >&2; exit 2; }
@@ -34,7 +37,13 @@ boot() {
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 
 # The broken modes: suite, test that reports time_to_detection_ms.
-modes="mkclean_noflush:engines-smoke-broken:lostdirty_broken vma_stale:engines-smoke-broken-vma:vmastale_broken"
+all_modes="mkclean_noflush:engines-smoke-broken:lostdirty_broken vma_stale:engines-smoke-broken-vma:vmastale_broken vma_writable:engines-smoke-broken-prot:vmaprot_broken"
+modes=
+for want in $MODES; do
+	m=$(tr ' ' '\n' <<<"$all_modes" | grep "^$want:") ||
+		{ echo "bench-engines: unknown mode '$want' (mkclean_noflush, vma_stale, vma_writable)" >&2; exit 2; }
+	modes="$modes $m"
+done
 
 printf '%-22s %-5s %-11s %-16s %-10s %-10s\n' kernel vcpus accel broken_mode ttd_med_ms ttd_max_ms
 for k in $KERNELS; do

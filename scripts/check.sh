@@ -251,12 +251,14 @@ engine_worked() {
 attack_612() {
 	run_vm 0 KERNEL=6.12 SUITE=attack DURATION=5 &&
 	jqtrue '.environment.accel | test("tcg-single") | not' &&
+	jqtrue '.environment.vma_locking == "per_vma_lock"' &&
 	jqtrue '[.tests[].status] | all(. == "pass")' &&
 	jqtrue '[.tests[].subtests[]?.name] | map(select(startswith("engine_"))) | length >= 9' &&
 	engine_worked racewrite_engines && engine_worked dontneed_engines &&
 	has_metrics racewrite_engines engine_tlbdelay_delays writer_iter_per_s &&
 	has_metrics mprotect_engines judged_stores readonly_windows engine_tlbdelay_filtered_calls &&
 	has_metrics fork_engines forks stores engine_tlbdelay_filtered_calls &&
+	has_metrics move_engines moves checked_words engine_tlbdelay_filtered_calls &&
 	grep -q '^ *# progress: elapsed=' "$last/results.ktap"
 }
 check attack_6.12_clean_multithreaded attack_612
@@ -271,7 +273,7 @@ attack_harness() {
 	jqtrue '.stream_complete == true' &&
 	jqtrue '.environment.accel | test("tcg-single") | not' || return 1
 	local t
-	for t in module_load racewrite_engines dontneed_engines vma_engines mprotect_engines fork_engines module_unload; do
+	for t in module_load racewrite_engines dontneed_engines vma_engines mprotect_engines move_engines fork_engines module_unload; do
 		[ -n "$(status_of $t)" ] || { echo "$t did not run"; return 1; }
 	done
 	[ "$(status_of module_unload)" = pass ] || { echo "module_unload: $(status_of module_unload)"; return 1; }
@@ -279,7 +281,11 @@ attack_harness() {
 	echo "$1 attack verdict: $(jq -r '.verdict + " (" + .verdict_reason + ")"' "$last/summary.json")"
 	grep -m3 '^ *# lost write:' "$last/results.ktap" || true
 }
-check attack_6.1_harness_multithreaded attack_harness 6.1 6.1.0-
+attack_61() {
+	attack_harness 6.1 6.1.0- &&
+	jqtrue '.environment.vma_locking == "mmap_lock"'
+}
+check attack_6.1_harness_multithreaded attack_61
 # 7.2's module is built in the unstable tree with unstable's compiler.
 attack_72() {
 	attack_harness 7.2 7.2. &&

@@ -123,10 +123,27 @@ avail=$(df -Pk "$kbuild" | awk 'NR==2 {print $4}')
 [ "${avail:-0}" -gt 524288 ] || die "less than 512 MiB free under $kbuild: free some space"
 
 # mmtorture.ko for this kernel, built from a copy of module/ in a folder
-# of this run's own, so that runs (and kernels) never share a build.
-say "building mmtorture.ko for $kver"
+# of this run's own, so that runs (and kernels) never share a build; kept
+# by the hash of what went into it (module/, build-module.sh, KDIR and
+# its .config, BUILDROOT), so that the next run with the same inputs
+# takes it. A finished build is renamed into place whole, so runs side by
+# side never see half of one.
+mod_key=$(cat "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" \
+	"$top/scripts/build-module.sh" "${BUILDROOT:-}$KDIR/.config" 2>/dev/null |
+	{ sha256sum; printf '%s\n' "$KDIR" "${BUILDROOT:-}"; } | sha256sum | cut -c1-16)
+modcache=$kbuild/module-$mod_key
 modbuild=$(mktemp -d "$kbuild/module.XXXXXX") || die "cannot create a build folder in $kbuild"
-module_compiler=$("$top/scripts/build-module.sh" "$KDIR" "$modbuild" "${BUILDROOT:-}" | tail -n 1) || exit 2
+if [ -f "$modcache/mmtorture.ko" ] && [ -s "$modcache/compiler" ]; then
+	say "mmtorture.ko for $kver from the build cache ($modcache)"
+	cp "$modcache/mmtorture.ko" "$modbuild/" || die "cannot copy $modcache/mmtorture.ko"
+	module_compiler=$(cat "$modcache/compiler")
+else
+	say "building mmtorture.ko for $kver"
+	module_compiler=$("$top/scripts/build-module.sh" "$KDIR" "$modbuild" "${BUILDROOT:-}" | tail -n 1) || exit 2
+	keep=$(mktemp -d "$kbuild/.module-keep.XXXXXX") &&
+		cp "$modbuild/mmtorture.ko" "$keep/" && printf '%s\n' "$module_compiler" >"$keep/compiler" &&
+		{ mv -T "$keep" "$modcache" 2>/dev/null || rm -rf "$keep"; }
+fi
 
 base=$kbuild/initramfs-base.cpio
 if [ ! -f "$base" ] || [ "$top/scripts/mkinitramfs.sh" -nt "$base" ]; then
@@ -238,8 +255,18 @@ replay_kernel=$KERNEL
 replay="make run KERNEL=$replay_kernel SUITE=$SUITE SEED=$SEED DURATION=$DURATION SMP=$SMP MEM=$MEM ON_WARN=$ON_WARN"
 [ -n "${MODULE_PARAMS+x}" ] && replay="$replay MODULE_PARAMS='$MODULE_PARAMS'"
 [ -f "$KERNEL" ] && replay="$replay KDIR=$KDIR"
+# Which lock a page fault takes (docs/races.md section 2): per-VMA locks
+# since 6.4 where the config has them, else mmap_lock only.
+if [ ! -f "$config" ]; then
+	vma_locking=unknown
+elif grep -qx 'CONFIG_PER_VMA_LOCK=y' "$config"; then
+	vma_locking=per_vma_lock
+else
+	vma_locking=mmap_lock
+fi
 cat >"$out/meta.env" <<EOF
 kernel=$kver
+vma_locking=$vma_locking
 kernel_package=$kernel_package
 module_compiler=$module_compiler
 kernel_config_sha256=$(sha256sum "$config" 2>/dev/null | cut -d' ' -f1)

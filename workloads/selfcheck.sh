@@ -17,6 +17,7 @@ RW=$BIN/racewrite
 DS=$BIN/dontneed-storm
 VP=$BIN/vma-prot
 VF=$BIN/vma-fork
+VM=$BIN/vma-move
 SEED=${SELFCHECK_SEED:-1001}
 
 n=0
@@ -144,7 +145,7 @@ expect_violation() {
 	run "$@"
 	if [ "$rc" -ne 0 ]; then
 		not_ok "$what" "exit $rc, expected 0" "$out"
-	elif ! grep -q "^# protection violation: kind=$kind " "$out"; then
+	elif ! grep -qE "^# (protection|move) violation: kind=$kind " "$out"; then
 		not_ok "$what" "no kind=$kind violation reported" "$out"
 	else
 		ok "$what (kind=$kind)"
@@ -179,6 +180,29 @@ vma_prot_runs() {
 		"$VP" --engines vma
 	expect_exit "vma-prot --selfcheck module without --engines vma" 2 \
 		vp-bad-module "$VP" --mapping shmem --selfcheck module --expect violation
+}
+
+# vma-move: mremap moves vs stores, each mapping; both positive controls;
+# bad input.
+vma_move_runs() {
+	dir=$1
+	for m in anon shmem file; do
+		d=""
+		[ $m = file ] && d="--dir $dir"
+		# shellcheck disable=SC2086
+		expect_clean "vma-move --mapping $m" vm-$m \
+			"$VM" --mapping $m $d --duration 1 --seed "$SEED"
+	done
+	expect_violation "vma-move --selfcheck copy-move is caught" \
+		lost-store vm-copy "$VM" --duration 5 --seed "$SEED" \
+		--selfcheck copy-move --expect violation
+	expect_violation "vma-move --selfcheck keep-old is caught" \
+		old-range-readable vm-keep "$VM" --duration 5 --seed "$SEED" \
+		--selfcheck keep-old --expect violation
+	expect_exit "vma-move --selfcheck copy-move without --expect violation" 2 \
+		vm-bad-expect "$VM" --selfcheck copy-move
+	expect_exit "vma-move --engines vma" 2 vm-bad-engine "$VM" --engines vma
+	expect_exit "vma-move --pages 0" 2 vm-bad-pages "$VM" --pages 0
 }
 
 # vma-fork: a clean run, its positive control, bad input.
@@ -396,7 +420,7 @@ bad_input_runs() {
 	fi
 }
 
-for b in "$RW" "$DS" "$VP" "$VF"; do
+for b in "$RW" "$DS" "$VP" "$VF" "$VM"; do
 	[ -x "$b" ] || { echo "selfcheck.sh: $b not built" >&2; exit 1; }
 done
 
@@ -422,6 +446,7 @@ bad_input_runs "$work"
 engine_option_runs "$work"
 vma_prot_runs "$work"
 vma_fork_runs
+vma_move_runs "$work"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
