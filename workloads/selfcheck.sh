@@ -199,6 +199,14 @@ vma_move_runs() {
 	expect_violation "vma-move --selfcheck keep-old is caught" \
 		old-range-readable vm-keep "$VM" --duration 5 --seed "$SEED" \
 		--selfcheck keep-old --expect violation
+	expect_violation "vma-move --selfcheck keep-cut is caught" \
+		shrunk-range-readable vm-cut "$VM" --duration 5 --seed "$SEED" \
+		--ops resize --selfcheck keep-cut --expect violation
+	expect_clean "vma-move --ops resize (anon: regrown pages are fresh)" vm-resize \
+		"$VM" --ops resize --duration 1 --seed "$SEED"
+	expect_exit "vma-move --selfcheck keep-cut with --ops move" 2 vm-bad-cut \
+		"$VM" --selfcheck keep-cut --expect violation
+	expect_exit "vma-move --ops bogus" 2 vm-bad-ops "$VM" --ops bogus
 	expect_exit "vma-move --selfcheck copy-move without --expect violation" 2 \
 		vm-bad-expect "$VM" --selfcheck copy-move
 	expect_exit "vma-move --engines vma" 2 vm-bad-engine "$VM" --engines vma

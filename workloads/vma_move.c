@@ -21,6 +21,17 @@
  *   5. every page of the old range must fault on a read
  *                                     -> else violation "old-range-readable"
  *   6. put PROT_NONE back over the old range (MAP_FIXED_NOREPLACE).
+ * With --ops resize (on by default with move) the mover also shrinks the
+ * arena in place by a seeded number of pages at its end and grows it back
+ * (mremap without MREMAP_MAYMOVE): after the shrink, the cut pages must
+ * fault on a read (violation "shrunk-range-readable") and the kept pages
+ * hold every completed store ("lost-store"); after the growth, the kept
+ * pages still do, and on shmem and file mappings the regrown pages too
+ * (their data lives in the object). A regrown anonymous page is fresh
+ * memory: each page has a cut count, bumped right after a shrink that cut
+ * it returned; a storer reads it before each try and publishes it with
+ * the store, and a store published with an older count than the page's
+ * is not judged.
  * Sequence numbers only grow, so stores that land after the snapshot
  * never make a check fail; a store in flight during the call is never
  * blamed.
@@ -34,6 +45,8 @@
  *              and the unmap are lost (lost-store)
  *   keep-old   as copy-move, but the old range is left mapped, so it
  *              stays readable (old-range-readable)
+ *   keep-cut   with --ops resize: the "shrink" leaves the arena whole, so
+ *              the cut pages stay readable (shrunk-range-readable)
  * --engines tlbdelay,lazytlb: the module stretches the flushes of our mm
  * (mremap's included) and adopts our mm.
  *
@@ -67,6 +80,8 @@
 #define MAX_PAGES	256
 /* Yields between two moves, at most. */
 #define MAX_HOLD	16
+#define SEQ_BITS	40
+#define SEQ_MASK	((1ULL << SEQ_BITS) - 1)
 
 enum mapping { MAP_ANON_PRIVATE, MAP_SHMEM, MAP_FILE_SHARED };
 static const char *const mapping_names[] = { "anon", "shmem", "file", NULL };
@@ -74,9 +89,12 @@ static const char *const mapping_names[] = { "anon", "shmem", "file", NULL };
 enum expect { EXPECT_CLEAN, EXPECT_VIOLATION };
 static const char *const expect_names[] = { "clean", "violation", NULL };
 
-enum selfcheck { SC_NONE, SC_COPY_MOVE, SC_KEEP_OLD };
+enum op { OP_MOVE, OP_RESIZE, NR_OPS };
+static const char *const op_names[] = { "move", "resize", NULL };
+
+enum selfcheck { SC_NONE, SC_COPY_MOVE, SC_KEEP_OLD, SC_KEEP_CUT };
 static const char *const selfcheck_names[] = {
-	"none", "copy-move", "keep-old", NULL
+	"none", "copy-move", "keep-old", "keep-cut", NULL
 };
 
 static struct config {
@@ -89,7 +107,9 @@ static struct config {
 	uint64_t seed;
 	unsigned int expect;
 	unsigned int selfcheck;
+	bool ops[NR_OPS];
 } cfg = {
+	.ops = { [OP_MOVE] = true, [OP_RESIZE] = true },
 	.pages = 16,
 	.threads = 2,
 	.duration = 10,
@@ -117,10 +137,15 @@ static struct {
 	double start;
 	double elapsed;
 	atomic_int stop;
-	/* done[thread * pages + page]: last completed store's seq. */
+	/*
+	 * done[thread * pages + page]: last completed store, as
+	 * cut count << SEQ_BITS | seq; cuts[page]: the page's cut count.
+	 */
 	atomic_ullong *done;
+	atomic_ulong *cuts;
 	uint64_t *snap;
 	atomic_ulong moves;
+	atomic_ulong resizes;
 	atomic_ulong checked_words;
 	atomic_uint violations;
 	atomic_uint reports;
@@ -178,12 +203,14 @@ static volatile uint64_t *word(char *base, unsigned long page,
 static void store_once(struct storer *s)
 {
 	unsigned long page = rng_next(&s->rng) % cfg.pages;
-	uint64_t seq = ++s->seq;
+	uint64_t seq = ++s->seq & SEQ_MASK;
 	volatile bool faulted;
+	unsigned long cut;
 	char *base;
 
 	do {
 		faulted = false;
+		cut = atomic_load(&run.cuts[page]);
 		base = atomic_load(&run.base);
 		if (sigsetjmp(segv_guard_jmp, 0)) {
 			faulted = true;
@@ -198,7 +225,8 @@ static void store_once(struct storer *s)
 	if (faulted)
 		return;
 	atomic_thread_fence(memory_order_seq_cst);
-	atomic_store(&run.done[s->id * cfg.pages + page], seq);
+	atomic_store(&run.done[s->id * cfg.pages + page],
+		     (unsigned long long)cut << SEQ_BITS | seq);
 	atomic_fetch_add_explicit(&s->stores, 1, memory_order_relaxed);
 }
 
@@ -263,41 +291,94 @@ static char *copy_move(char *from, char *to)
 	return p;
 }
 
-/* Steps 4 and 5 of the top comment, after a move from @old to @new. */
-static void check_move(char *old, char *new)
+/* Pages [0, @pages) at @base hold every store of the snapshot. */
+static void check_kept(char *base, unsigned long pages)
 {
 	unsigned long page, t;
 	uint64_t found, want;
 
 	for (t = 0; t < cfg.threads; t++)
-		for (page = 0; page < cfg.pages; page++) {
+		for (page = 0; page < pages; page++) {
 			want = run.snap[t * cfg.pages + page];
-			found = *word(new, page, t);
+			/* Stored before the page was last cut: gone by right. */
+			if (want >> SEQ_BITS != atomic_load(&run.cuts[page]))
+				continue;
+			want &= SEQ_MASK;
+			found = *word(base, page, t);
 			atomic_fetch_add_explicit(&run.checked_words, 1,
 						  memory_order_relaxed);
 			if (found < want)
 				report_violation("lost-store", page, t, want,
 						 found);
 		}
-	for (page = 0; page < cfg.pages; page++)
-		if (!read_faults(old, page))
-			report_violation("old-range-readable", page, 0, 0,
-					 *word(old, page, 0));
+}
+
+/* Pages [@from, @to) at @base fault on a read. */
+static void check_gone(const char *kind, char *base, unsigned long from,
+		       unsigned long to)
+{
+	unsigned long page;
+
+	for (page = from; page < to; page++)
+		if (!read_faults(base, page))
+			report_violation(kind, page, 0, 0,
+					 *word(base, page, 0));
+}
+
+static void snapshot(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < cfg.threads * cfg.pages; i++)
+		run.snap[i] = atomic_load(&run.done[i]);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* Shrink the arena at @base by a seeded run of pages, then grow it back. */
+static bool resize_once(uint64_t *rng, char *base)
+{
+	unsigned long keep = 1 + rng_next(rng) % (cfg.pages - 1), i;
+	size_t kept = keep * run.page_size;
+
+	snapshot();
+	if (cfg.selfcheck != SC_KEEP_CUT &&
+	    mremap(base, run.size, kept, 0) != base) {
+		fatal_errno("mremap shrink");
+		return false;
+	}
+	check_kept(base, keep);
+	check_gone("shrunk-range-readable", base, keep, cfg.pages);
+	if (cfg.mapping == MAP_ANON_PRIVATE)
+		for (i = keep; i < cfg.pages; i++)
+			atomic_fetch_add(&run.cuts[i], 1);
+	if (cfg.selfcheck != SC_KEEP_CUT &&
+	    mremap(base, kept, run.size, 0) != base) {
+		fatal_errno("mremap grow in place");
+		return false;
+	}
+	atomic_fetch_add(&run.resizes, 1);
+	check_kept(base, cfg.mapping == MAP_ANON_PRIVATE ? keep : cfg.pages);
+	return true;
 }
 
 static void *mover_fn(void *arg)
 {
 	uint64_t rng = cfg.seed ^ 0x6d6f766572ULL;
 	unsigned int from = 0, hold;
-	unsigned long i;
 	char *old, *new;
+	bool resize;
 
 	(void)arg;
 	while (!stopping()) {
 		old = run.place[from];
-		for (i = 0; i < cfg.threads * cfg.pages; i++)
-			run.snap[i] = atomic_load(&run.done[i]);
-		atomic_thread_fence(memory_order_seq_cst);
+		resize = cfg.ops[OP_RESIZE] && cfg.pages > 1 &&
+			 (!cfg.ops[OP_MOVE] || rng_next(&rng) % 2);
+		if (resize) {
+			if (!resize_once(&rng, old))
+				break;
+			goto hold;
+		}
+		snapshot();
 		if (cfg.selfcheck == SC_NONE)
 			new = mremap(old, run.size, run.size,
 				     MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -310,7 +391,8 @@ static void *mover_fn(void *arg)
 		}
 		atomic_store(&run.base, new);
 		atomic_fetch_add(&run.moves, 1);
-		check_move(old, new);
+		check_kept(new, cfg.pages);
+		check_gone("old-range-readable", old, 0, cfg.pages);
 		if (cfg.selfcheck != SC_KEEP_OLD &&
 		    mmap(old, run.size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
 			 MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0) != old) {
@@ -318,6 +400,7 @@ static void *mover_fn(void *arg)
 			break;
 		}
 		from = !from;
+hold:
 		for (hold = rng_next(&rng) % MAX_HOLD; hold; hold--)
 			sched_yield();
 	}
@@ -333,11 +416,12 @@ static void usage(void)
 	       "  --threads N             storer threads (default 2, max %d)\n"
 	       "  --mapping anon|shmem|file  (default anon; file needs --dir)\n"
 	       "  --dir DIR               folder for --mapping file (ext4 scratch)\n"
+	       "  --ops LIST              move,resize (default both)\n"
 	       "  --engines LIST          tlbdelay,lazytlb or none (default none)\n"
 	       "  --engine-set E.KEY=VAL  engine setting, repeatable (engines.h)\n"
 	       "  --expect clean|violation  violation: positive control, with a\n"
 	       "                          --selfcheck mode (default clean)\n"
-	       "  --selfcheck none|copy-move|keep-old  (default none)\n"
+	       "  --selfcheck none|copy-move|keep-old|keep-cut  (default none)\n"
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
@@ -352,6 +436,7 @@ static void parse_options(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'T' },
 		{ "mapping", required_argument, NULL, 'm' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "ops", required_argument, NULL, 'o' },
 		{ "engines", required_argument, NULL, 'E' },
 		{ "engine-set", required_argument, NULL, 'S' },
 		{ "expect", required_argument, NULL, 'e' },
@@ -363,6 +448,7 @@ static void parse_options(int argc, char **argv)
 		{ }
 	};
 	bool seeded = false;
+	char *list, *tok, *save;
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -380,6 +466,18 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'd':
 			cfg.dir = optarg;
+			break;
+		case 'o':
+			memset(cfg.ops, 0, sizeof(cfg.ops));
+			list = strdup(optarg);
+			if (!list)
+				die_errno("strdup");
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save))
+				cfg.ops[opt_choice("--ops", tok, op_names)] = true;
+			free(list);
+			if (!cfg.ops[OP_MOVE] && !cfg.ops[OP_RESIZE])
+				usage_error("--ops needs move, resize or both");
 			break;
 		case 'E':
 			engines_parse_list(&eng, optarg);
@@ -423,6 +521,15 @@ static void parse_options(int argc, char **argv)
 			    cfg.threads);
 	if ((cfg.expect == EXPECT_VIOLATION) != (cfg.selfcheck != SC_NONE))
 		usage_error("--expect violation goes with a --selfcheck mode, and only with one");
+	if (cfg.selfcheck == SC_KEEP_CUT &&
+	    (cfg.ops[OP_MOVE] || !cfg.ops[OP_RESIZE]))
+		usage_error("--selfcheck keep-cut breaks the resize: it needs --ops resize");
+	if ((cfg.selfcheck == SC_COPY_MOVE || cfg.selfcheck == SC_KEEP_OLD) &&
+	    !cfg.ops[OP_MOVE])
+		usage_error("--selfcheck %s breaks the move: it needs --ops with move",
+			    selfcheck_names[cfg.selfcheck]);
+	if (cfg.ops[OP_RESIZE] && !cfg.ops[OP_MOVE] && cfg.pages < 2)
+		usage_error("--ops resize needs --pages 2 or more");
 	if (!seeded)
 		cfg.seed = default_seed();
 	if (!cfg.watchdog)
@@ -469,9 +576,10 @@ static void setup(void)
 	segv_guard_install(resv, total);
 	run.done = calloc(cfg.threads * cfg.pages, sizeof(*run.done));
 	run.snap = calloc(cfg.threads * cfg.pages, sizeof(*run.snap));
+	run.cuts = calloc(cfg.pages, sizeof(*run.cuts));
 	run.s = calloc(cfg.threads, sizeof(*run.s));
 	run.wd.progress = calloc(cfg.threads, sizeof(*run.wd.progress));
-	if (!run.done || !run.snap || !run.s || !run.wd.progress)
+	if (!run.done || !run.snap || !run.cuts || !run.s || !run.wd.progress)
 		die_errno("calloc");
 	for (i = 0; i < cfg.threads; i++) {
 		run.s[i].id = i;
@@ -547,8 +655,11 @@ static void print_config(void)
 
 	engines_describe(&eng, desc, sizeof(desc));
 	uname(&u);
-	diag("vma-move: pages=%lu threads=%lu mapping=%s expect=%s selfcheck=%s duration=%g watchdog=%g %s",
+	diag("vma-move: pages=%lu threads=%lu mapping=%s ops=%s%s%s expect=%s selfcheck=%s duration=%g watchdog=%g %s",
 	     cfg.pages, cfg.threads, mapping_names[cfg.mapping],
+	     cfg.ops[OP_MOVE] ? "move" : "",
+	     cfg.ops[OP_MOVE] && cfg.ops[OP_RESIZE] ? "," : "",
+	     cfg.ops[OP_RESIZE] ? "resize" : "",
 	     expect_names[cfg.expect], selfcheck_names[cfg.selfcheck],
 	     cfg.duration, cfg.watchdog, desc);
 	diag("seed=%llu page_size=%zu kernel=%s places=%p,%p",
@@ -567,6 +678,7 @@ static void print_metrics(void)
 	metric("store_faults", faults, NULL);
 	metric("moves", atomic_load(&run.moves), NULL);
 	metric("moves_per_s", atomic_load(&run.moves) / t, "1/s");
+	metric("resizes", atomic_load(&run.resizes), NULL);
 	metric("checked_words", atomic_load(&run.checked_words), NULL);
 	metric("violations", atomic_load(&run.violations), NULL);
 	if (atomic_load(&run.violations))
@@ -599,9 +711,9 @@ static int report(void)
 	} else if (viol) {
 		v[0] = V_FAIL;
 		why = "mremap lost a completed store or left the old range readable";
-	} else if (!atomic_load(&run.moves)) {
+	} else if (!atomic_load(&run.moves) && !atomic_load(&run.resizes)) {
 		v[0] = V_FAIL;
-		why = "no move was made: nothing was checked";
+		why = "no move or resize was made: nothing was checked";
 	}
 	ktap_result(1, test_name(), v[0], why);
 	engines_report(&eng, 2, v + 1);
