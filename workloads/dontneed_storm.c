@@ -17,6 +17,9 @@
  *   DONTNEED   zero          last stamp    last stamp (also after the page
  *   REMOVE     -             zero          zero        is written back and
  *   PAGEOUT    last stamp    last stamp    last stamp  dropped: from disk)
+ *   FREE       last stamp    -             -
+ *              or zero (lazily freed: until the next store, reclaim may
+ *              drop it; the next store must stick)
  *
  * Where a storm advice may discard data in the region (DONTNEED on anon,
  * REMOVE anywhere), a zero block, or a store cut short by a discard (parts
@@ -80,6 +83,9 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
 #endif
+#ifndef MADV_FREE
+#define MADV_FREE	8
+#endif
 
 #define MAX_REPORTS	16
 
@@ -98,9 +104,13 @@ static struct engines eng = { .allowed = ENG_ALL };
 enum region_kind { R_ANON, R_SHMEM, R_FILE, NR_REGIONS };
 static const char *const region_names[NR_REGIONS] = { "anon", "shmem", "file" };
 
-enum op { OP_DONTNEED, OP_REMOVE, OP_PAGEOUT, NR_OPS };
-static const char *const op_names[] = { "dontneed", "remove", "pageout", NULL };
-static const int op_advice[NR_OPS] = { MADV_DONTNEED, MADV_REMOVE, MADV_PAGEOUT };
+enum op { OP_DONTNEED, OP_REMOVE, OP_PAGEOUT, OP_FREE, NR_OPS };
+static const char *const op_names[] = {
+	"dontneed", "remove", "pageout", "free", NULL
+};
+static const int op_advice[NR_OPS] = {
+	MADV_DONTNEED, MADV_REMOVE, MADV_PAGEOUT, MADV_FREE
+};
 
 enum selfcheck { SC_NONE, SC_STALE, SC_TORN, SC_SKIP_DISCARD, SC_HANG };
 static const char *const selfcheck_names[] = {
@@ -152,6 +162,7 @@ struct check {
 struct slot {
 	uint64_t seq;			/* last stamp stored */
 	uint64_t cur;			/* what the page holds: seq or 0 */
+	bool may_zero;			/* MADV_FREE since the last store */
 	unsigned int next_op;
 };
 
@@ -220,14 +231,22 @@ static void fatal(const char *what)
 /* Does @op throw away the data of a page in a @kind region? */
 static bool op_discards(enum region_kind kind, enum op op)
 {
-	if (op == OP_PAGEOUT)
+	if (op == OP_PAGEOUT || op == OP_FREE)
 		return false;
 	return op == OP_REMOVE || kind == R_ANON;
 }
 
+/* May @op zero the page later, or not at all (MADV_FREE)? */
+static bool op_may_discard(enum region_kind kind, enum op op)
+{
+	return op_discards(kind, op) || op == OP_FREE;
+}
+
 static bool op_meaningful(enum region_kind kind, enum op op)
 {
-	/* MADV_REMOVE needs a shared mapping. */
+	/* MADV_REMOVE needs a shared mapping, MADV_FREE a private one. */
+	if (op == OP_FREE)
+		return kind == R_ANON;
 	return !(kind == R_ANON && op == OP_REMOVE);
 }
 
@@ -411,6 +430,7 @@ static int region_round(struct worker *w, struct region *rg,
 	stamp_fill(rg->base + at.off, run.page_size, at.off, sl->seq,
 		   cfg.seed, w->id);
 	sl->cur = sl->seq;
+	sl->may_zero = false;
 	if (sl->seq >= 2 && (sc_due(w, round, SC_STALE, rg->kind) ||
 			     sc_due(w, round, SC_TORN, rg->kind)))
 		sc_rewrite_block(w, rg, sl, at.off);
@@ -424,8 +444,10 @@ static int region_round(struct worker *w, struct region *rg,
 		return -1;
 	lose = op_discards(rg->kind, op);
 	sl->cur = lose ? 0 : sl->seq;
+	sl->may_zero = op == OP_FREE;
 	at.check = run.check_id[rg->kind][op];
-	if (!verify_page(&at, w->buf, sl->cur, !lose && rg->storm_discards))
+	if (!verify_page(&at, w->buf, sl->cur,
+			 !lose && (rg->storm_discards || sl->may_zero)))
 		return 1;
 	return 0;
 }
@@ -496,7 +518,7 @@ static void usage(void)
 	       "  --stormers N            threads advising whole regions (default 1)\n"
 	       "  --pages-per-thread N    pages per worker and region (default 32)\n"
 	       "  --storm LIST            advice the stormers use, comma-separated\n"
-	       "                          dontneed,remove,pageout (default dontneed,pageout)\n"
+	       "                          dontneed,remove,pageout,free (default dontneed,pageout)\n"
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
@@ -673,7 +695,8 @@ static void probe_ops(struct region *rg)
 			snprintf(rg->op_why[op], sizeof(rg->op_why[op]),
 				 "MADV_%s on %s: %s (%s)",
 				 op == OP_DONTNEED ? "DONTNEED" :
-				 op == OP_REMOVE ? "REMOVE" : "PAGEOUT",
+				 op == OP_REMOVE ? "REMOVE" :
+				 op == OP_FREE ? "FREE" : "PAGEOUT",
 				 region_names[rg->kind], strerror(errno),
 				 errno == EINVAL ? "not in this kernel" :
 				 errno == EOPNOTSUPP ? "not supported here" :
@@ -706,9 +729,9 @@ static void setup_region(struct region *rg, enum region_kind kind)
 		rg->storm_op[op] = cfg.storm[op] && rg->op_ok[op];
 		/* A self-check must not be hidden by a legitimate discard. */
 		if (cfg.selfcheck != SC_NONE && kind == run.sc_region &&
-		    op_discards(kind, op))
+		    op_may_discard(kind, op))
 			rg->storm_op[op] = false;
-		if (rg->storm_op[op] && op_discards(kind, op))
+		if (rg->storm_op[op] && op_may_discard(kind, op))
 			rg->storm_discards = true;
 	}
 }
@@ -736,7 +759,8 @@ static void setup_checks(void)
 			run.check_id[r][op] = run.nchecks;
 			snprintf(name, sizeof(name), "%s_%s_%s",
 				 region_names[r], op_names[op],
-				 op_discards(r, op) ? "zeroes" : "keeps");
+				 op_discards(r, op) ? "zeroes" :
+				 op == OP_FREE ? "keeps_or_zeroes" : "keeps");
 			add_check(name, !rg->enabled ? rg->off_why :
 				  !rg->op_ok[op] ? rg->op_why[op] : NULL);
 		}
@@ -879,7 +903,8 @@ static void final_region(struct region *rg, bool via_map)
 					return;
 				}
 			}
-			check_copy(&at, buf, sl->cur, rg->storm_discards);
+			check_copy(&at, buf, sl->cur,
+				   rg->storm_discards || sl->may_zero);
 		}
 		atomic_fetch_add(&run.wd.main_progress, 1);
 	}
@@ -939,18 +964,19 @@ static void print_config(void)
 {
 	struct utsname u;
 	struct region *rg;
+	char engs[1024], storm[64];
 	int r, op;
-
-	char engs[1024];
 
 	uname(&u);
 	engines_describe(&eng, engs, sizeof(engs));
-	diag("dontneed-storm: dir=%s threads=%lu stormers=%lu pages_per_thread=%lu storm=%s%s%s duration=%g watchdog=%g selfcheck=%s %s",
+	storm[0] = '\0';
+	for (op = 0; op < NR_OPS; op++)
+		if (cfg.storm[op])
+			snprintf(storm + strlen(storm), sizeof(storm) - strlen(storm),
+				 "%s%s", storm[0] ? "," : "", op_names[op]);
+	diag("dontneed-storm: dir=%s threads=%lu stormers=%lu pages_per_thread=%lu storm=%s duration=%g watchdog=%g selfcheck=%s %s",
 	     cfg.dir ? cfg.dir : "-", cfg.threads, cfg.stormers, cfg.pages,
-	     cfg.storm[OP_DONTNEED] ? "dontneed," : "",
-	     cfg.storm[OP_REMOVE] ? "remove," : "",
-	     cfg.storm[OP_PAGEOUT] ? "pageout" : "",
-	     cfg.duration, cfg.watchdog, selfcheck_names[cfg.selfcheck], engs);
+	     storm, cfg.duration, cfg.watchdog, selfcheck_names[cfg.selfcheck], engs);
 	diag("seed=%llu page_size=%zu kernel=%s",
 	     (unsigned long long)cfg.seed, run.page_size, u.release);
 	for (r = 0; r < NR_REGIONS; r++) {

@@ -355,6 +355,8 @@ clean_runs() {
 		--zappers 2 --pages-per-writer 3 --file-size 1540K
 	expect_clean "dontneed-storm clean run on $fs" ds-$fs \
 		"$DS" --dir "$dir" --duration 2 --seed "$SEED"
+	expect_clean "dontneed-storm every advice, MADV_FREE too, on $fs" ds-all-$fs \
+		"$DS" --dir "$dir" --duration 1 --seed "$SEED" --storm dontneed,remove,pageout,free
 }
 
 method_runs() {
