@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -942,4 +944,58 @@ _Noreturn void engines_expire(const struct engines *e, const char *test,
 			       engine_names[id], why);
 	fflush(stdout);
 	_exit(KSFT_FAIL);
+}
+
+static void race_thread(struct engines *e, pthread_t *tid,
+			void *(*fn)(void *), void *arg, const char *name)
+{
+	errno = pthread_create(tid, NULL, fn, arg);
+	if (errno) {
+		engines_disarm(e);
+		die_errno("pthread_create %s", name);
+	}
+	pthread_setname_np(*tid, name);
+}
+
+double engines_race(struct engines *e, uint64_t seed, struct race *r,
+		    double duration)
+{
+	double elapsed;
+	char name[16];
+	unsigned long i;
+
+	r->tids = calloc(r->nr, sizeof(*r->tids));
+	if (!r->tids)
+		die_errno("calloc");
+	engines_arm(e, seed);
+	r->start = now_s();
+	if (watchdog_start(r->wd)) {
+		engines_disarm(e);
+		die_errno("watchdog");
+	}
+	for (i = 0; i < r->nr; i++) {
+		snprintf(name, sizeof(name), "%.4s%u", r->prefix,
+			 (unsigned int)i);
+		race_thread(e, &r->tids[i], r->fn,
+			    (char *)r->args + i * r->stride, name);
+	}
+	if (r->solo_fn)
+		race_thread(e, &r->solo, r->solo_fn, NULL, r->solo_name);
+	elapsed = run_for(r->start, duration, r->stop, r->progress);
+	atomic_store(&r->wd->finishing, 1);
+	if (!atomic_load(r->stop))
+		atomic_store(r->stop, 1);
+	for (i = 0; i < r->nr; i++) {
+		pthread_join(r->tids[i], NULL);
+		atomic_fetch_add(&r->wd->main_progress, 1);
+	}
+	if (r->solo_fn) {
+		pthread_join(r->solo, NULL);
+		atomic_fetch_add(&r->wd->main_progress, 1);
+	}
+	engines_disarm(e);
+	watchdog_stop(r->wd);
+	free(r->tids);
+	r->tids = NULL;
+	return elapsed;
 }

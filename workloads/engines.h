@@ -153,4 +153,38 @@ void engines_report(const struct engines *e, unsigned int first,
 _Noreturn void engines_expire(const struct engines *e, const char *test,
 			      const char *why);
 
+/*
+ * A checker's threads: @nr workers, worker i running @fn(@args + i *
+ * @stride) and named "@prefix<i>" (@prefix: 4 characters at most), and
+ * one optional solo thread (the modifier: mprotect, mremap, fork)
+ * running @solo_fn(NULL) named @solo_name. @wd is the checker's watchdog
+ * (its progress array has @nr entries, its expire() set).
+ */
+struct race {
+	unsigned long nr;
+	void *(*fn)(void *);
+	void *args;
+	size_t stride;
+	const char *prefix;
+	void *(*solo_fn)(void *);
+	const char *solo_name;
+	struct watchdog *wd;
+	atomic_int *stop;		/* set to 1 when the time is up */
+	void (*progress)(void);		/* every PROGRESS_EVERY s; may be NULL */
+	/* Filled in by engines_race(). */
+	pthread_t *tids;
+	pthread_t solo;
+	double start;			/* now_s() when the threads started */
+};
+
+/*
+ * The race as every checker runs it: arm @e with @seed, start the
+ * watchdog and the threads, wait @duration seconds (or until *stop is
+ * set), set *stop, join the threads, disarm @e, stop the watchdog.
+ * Returns the seconds run. A thread or watchdog that cannot start: the
+ * engines are disarmed and the program exits 1.
+ */
+double engines_race(struct engines *e, uint64_t seed, struct race *r,
+		    double duration);
+
 #endif

@@ -104,7 +104,6 @@ struct storer {
 	uint64_t rng;
 	uint64_t seq;
 	atomic_ulong stores;
-	pthread_t tid;
 };
 
 static struct {
@@ -112,7 +111,6 @@ static struct {
 	size_t words;
 	size_t size;
 	size_t page_size;
-	double start;
 	double elapsed;
 	atomic_int stop;
 	_Atomic uint64_t started[MAX_THREADS];
@@ -122,7 +120,7 @@ static struct {
 	_Atomic double first_at;
 	uint64_t *copy;			/* the child's first read */
 	struct storer *s;
-	pthread_t forker;
+	struct race race;
 	struct watchdog wd;
 } run;
 
@@ -141,7 +139,7 @@ static const char *test_name(void)
 
 static double elapsed(void)
 {
-	return now_s() - run.start;
+	return now_s() - run.race.start;
 }
 
 static bool stopping(void)
@@ -461,40 +459,6 @@ static void setup(void)
 	}
 }
 
-static void start_threads(void)
-{
-	char name[16];
-	unsigned long i;
-
-	for (i = 0; i < cfg.threads; i++) {
-		errno = pthread_create(&run.s[i].tid, NULL, storer_fn,
-				       &run.s[i]);
-		if (errno) {
-			engines_disarm(&eng);
-			die_errno("pthread_create");
-		}
-		snprintf(name, sizeof(name), "vf-s%u", (unsigned int)i);
-		pthread_setname_np(run.s[i].tid, name);
-	}
-	errno = pthread_create(&run.forker, NULL, forker_fn, NULL);
-	if (errno) {
-		engines_disarm(&eng);
-		die_errno("pthread_create");
-	}
-	pthread_setname_np(run.forker, "vf-fork");
-}
-
-static void join_threads(void)
-{
-	unsigned long i;
-
-	pthread_join(run.forker, NULL);
-	for (i = 0; i < cfg.threads; i++) {
-		pthread_join(run.s[i].tid, NULL);
-		atomic_fetch_add(&run.wd.main_progress, 1);
-	}
-}
-
 static unsigned long total_stores(void)
 {
 	unsigned long i, n = 0;
@@ -597,19 +561,13 @@ int main(int argc, char **argv)
 	run.wd.role = "storer";
 	run.wd.timeout = cfg.watchdog;
 	run.wd.expire = expire;
-	engines_arm(&eng, cfg.seed);
-	run.start = now_s();
-	if (watchdog_start(&run.wd)) {
-		engines_disarm(&eng);
-		die_errno("watchdog");
-	}
-	start_threads();
-	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress);
-	atomic_store(&run.wd.finishing, 1);
-	atomic_store(&run.stop, 1);
-	join_threads();
-	engines_disarm(&eng);
-	watchdog_stop(&run.wd);
+	run.race = (struct race){
+		.nr = cfg.threads, .fn = storer_fn, .args = run.s,
+		.stride = sizeof(*run.s), .prefix = "vf-s",
+		.solo_fn = forker_fn, .solo_name = "vf-fork",
+		.wd = &run.wd, .stop = &run.stop, .progress = progress,
+	};
+	run.elapsed = engines_race(&eng, cfg.seed, &run.race, cfg.duration);
 
 	print_metrics();
 	return verdicts();

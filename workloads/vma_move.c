@@ -125,7 +125,6 @@ struct storer {
 	uint64_t seq;
 	atomic_ulong stores;
 	atomic_ulong faults;
-	pthread_t tid;
 };
 
 static struct {
@@ -134,7 +133,6 @@ static struct {
 	size_t size;
 	size_t page_size;
 	int fd;
-	double start;
 	double elapsed;
 	atomic_int stop;
 	/*
@@ -151,7 +149,7 @@ static struct {
 	atomic_uint reports;
 	_Atomic double first_at;
 	struct storer *s;
-	pthread_t mover;
+	struct race race;
 	struct watchdog wd;
 } run;
 
@@ -163,7 +161,7 @@ static const char *test_name(void)
 
 static double elapsed(void)
 {
-	return now_s() - run.start;
+	return now_s() - run.race.start;
 }
 
 static bool stopping(void)
@@ -587,41 +585,6 @@ static void setup(void)
 	}
 }
 
-static void start_threads(void)
-{
-	char name[16];
-	unsigned long i;
-
-	for (i = 0; i < cfg.threads; i++) {
-		errno = pthread_create(&run.s[i].tid, NULL, storer_fn,
-				       &run.s[i]);
-		if (errno) {
-			engines_disarm(&eng);
-			die_errno("pthread_create");
-		}
-		snprintf(name, sizeof(name), "vm-s%u", (unsigned int)i);
-		pthread_setname_np(run.s[i].tid, name);
-	}
-	errno = pthread_create(&run.mover, NULL, mover_fn, NULL);
-	if (errno) {
-		engines_disarm(&eng);
-		die_errno("pthread_create");
-	}
-	pthread_setname_np(run.mover, "vm-mover");
-}
-
-static void join_threads(void)
-{
-	unsigned long i;
-
-	for (i = 0; i < cfg.threads; i++) {
-		pthread_join(run.s[i].tid, NULL);
-		atomic_fetch_add(&run.wd.main_progress, 1);
-	}
-	pthread_join(run.mover, NULL);
-	atomic_fetch_add(&run.wd.main_progress, 1);
-}
-
 static void sums(unsigned long *stores, unsigned long *faults)
 {
 	unsigned long i;
@@ -736,20 +699,13 @@ int main(int argc, char **argv)
 	run.wd.role = "storer";
 	run.wd.timeout = cfg.watchdog;
 	run.wd.expire = expire;
-	engines_arm(&eng, cfg.seed);
-	run.start = now_s();
-	if (watchdog_start(&run.wd)) {
-		engines_disarm(&eng);
-		die_errno("watchdog");
-	}
-	start_threads();
-	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress);
-	atomic_store(&run.wd.finishing, 1);
-	if (!atomic_load(&run.stop))
-		atomic_store(&run.stop, 1);
-	join_threads();
-	engines_disarm(&eng);
-	watchdog_stop(&run.wd);
+	run.race = (struct race){
+		.nr = cfg.threads, .fn = storer_fn, .args = run.s,
+		.stride = sizeof(*run.s), .prefix = "vm-s",
+		.solo_fn = mover_fn, .solo_name = "vm-mover",
+		.wd = &run.wd, .stop = &run.stop, .progress = progress,
+	};
+	run.elapsed = engines_race(&eng, cfg.seed, &run.race, cfg.duration);
 
 	print_metrics();
 	return report();

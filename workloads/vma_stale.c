@@ -103,20 +103,19 @@ struct toucher {
 	atomic_ulong touches;
 	atomic_ulong segvs;
 	atomic_ulong zeros;
-	pthread_t tid;
 };
 
 static struct {
 	char *arena;
 	size_t size;
 	size_t page_size;
-	double start;
 	double elapsed;
 	atomic_int stop;
 	atomic_uint stale;		/* bad loads seen */
 	atomic_uint reports;
 	_Atomic double first_at;	/* elapsed at the first bad load */
 	struct toucher *t;
+	struct race race;
 	struct watchdog wd;
 	bool pin;			/* touchers pinned, see the top */
 	cpu_set_t cpus;			/* the CPUs we may use */
@@ -131,7 +130,7 @@ static const char *test_name(void)
 
 static double elapsed(void)
 {
-	return now_s() - run.start;
+	return now_s() - run.race.start;
 }
 
 static bool stopping(void)
@@ -421,33 +420,6 @@ static void setup(void)
 	}
 }
 
-static void start_threads(void)
-{
-	char name[16];
-	unsigned long i;
-
-	for (i = 0; i < cfg.threads; i++) {
-		errno = pthread_create(&run.t[i].tid, NULL, toucher_fn,
-				       &run.t[i]);
-		if (errno) {
-			engines_disarm(&eng);
-			die_errno("pthread_create");
-		}
-		snprintf(name, sizeof(name), "vs-t%u", (unsigned int)i);
-		pthread_setname_np(run.t[i].tid, name);
-	}
-}
-
-static void join_threads(void)
-{
-	unsigned long i;
-
-	for (i = 0; i < cfg.threads; i++) {
-		pthread_join(run.t[i].tid, NULL);
-		atomic_fetch_add(&run.wd.main_progress, 1);
-	}
-}
-
 static void sums(unsigned long *touches, unsigned long *segvs,
 		 unsigned long *zeros)
 {
@@ -468,14 +440,6 @@ static void progress(void)
 	sums(&touches, &segvs, &zeros);
 	diag("progress: elapsed=%.0fs touches=%lu segvs=%lu zeros=%lu stale=%u",
 	     elapsed(), touches, segvs, zeros, atomic_load(&run.stale));
-}
-
-static void wait_run(void)
-{
-
-	run.elapsed = run_for(run.start, cfg.duration, &run.stop, progress);
-	atomic_store(&run.wd.finishing, 1);
-	atomic_store(&run.stop, 1);
 }
 
 static _Noreturn void expire(const char *why)
@@ -583,17 +547,12 @@ int main(int argc, char **argv)
 	run.wd.role = "toucher";
 	run.wd.timeout = cfg.watchdog;
 	run.wd.expire = expire;
-	engines_arm(&eng, cfg.seed);
-	run.start = now_s();
-	if (watchdog_start(&run.wd)) {
-		engines_disarm(&eng);
-		die_errno("watchdog");
-	}
-	start_threads();
-	wait_run();
-	join_threads();
-	engines_disarm(&eng);
-	watchdog_stop(&run.wd);
+	run.race = (struct race){
+		.nr = cfg.threads, .fn = toucher_fn, .args = run.t,
+		.stride = sizeof(*run.t), .prefix = "vs-t",
+		.wd = &run.wd, .stop = &run.stop, .progress = progress,
+	};
+	run.elapsed = engines_race(&eng, cfg.seed, &run.race, cfg.duration);
 
 	print_metrics();
 	return report();
