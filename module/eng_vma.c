@@ -9,7 +9,8 @@
  * An arena may cover private anonymous memory and MAP_SHARED file or
  * shmem mappings. Each VMA is judged when an op touches it (VMA types
  * change after registration):
- *   hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP, DAX   nothing (skipped_unsupported)
+ *   hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP,
+ *   VM_DONTEXPAND (special mappings), DAX        nothing (skipped_unsupported)
  *   private anonymous                            every op below
  *   shared (file, shmem)                         munmap, dontneed, zap_all;
  *                                                not mmap_fixed, which the
@@ -142,7 +143,7 @@ static const char * const vma_kinds[] = {
 	"private_anon=munmap,mmap_fixed,dontneed,zap_all",
 	"shared=munmap(same_file,pgoff,prot),dontneed,zap_all",
 	"private_file=none",
-	"unsupported=hugetlb,io,pfnmap,mixedmap,dax",
+	"unsupported=hugetlb,io,pfnmap,mixedmap,dontexpand,dax",
 	NULL,
 };
 
@@ -156,8 +157,8 @@ enum vma_kind {
 /* Under the mmap_lock. */
 static enum vma_kind vma_kind(struct vm_area_struct *vma)
 {
-	if ((vma->vm_flags & (VM_HUGETLB | VM_IO | VM_PFNMAP | VM_MIXEDMAP)) ||
-	    vma_is_dax(vma))
+	if ((vma->vm_flags & (VM_HUGETLB | VM_IO | VM_PFNMAP | VM_MIXEDMAP |
+			      VM_DONTEXPAND)) || vma_is_dax(vma))
 		return VMA_KIND_UNSUPPORTED;
 	if (vma->vm_flags & VM_MAYSHARE)
 		return vma->vm_file ? VMA_KIND_SHARED : VMA_KIND_UNSUPPORTED;
