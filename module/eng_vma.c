@@ -27,11 +27,13 @@
  *               If the hole was taken or the remap fails, it is counted
  *               and nothing else is mapped there.
  *   mmap_fixed  vm_mmap(MAP_FIXED) of fresh anonymous memory over it
- *               BROKEN MODE, only with broken=vma_stale: the run's old
- *               contents are saved first and, after a short window in
- *               which the owner may use the new memory, written back into
- *               the new mapping: the owner sees the replaced contents
- *               again after mmap(MAP_FIXED) returned (docs/races.md section 2)
+ *   mmap_fixed_stale
+ *               BROKEN MODE, only with broken=vma_stale: as mmap_fixed,
+ *               but the run's old contents are saved first and, after a
+ *               short window in which the owner may use the new memory,
+ *               written back into the new mapping: the owner sees the
+ *               replaced contents again after mmap(MAP_FIXED) returned
+ *               (docs/races.md section 2)
  *   dontneed    zap the run inside its VMA, as MADV_DONTNEED does
  *   zap_all     zap every VMA of the whole arena
  *   mprotect    not available: no exported interface
@@ -66,6 +68,7 @@ enum {
 	VMA_OP_MPROTECT,
 	VMA_OP_MREMAP,
 	VMA_OP_MKWRITE,
+	VMA_OP_MMAP_FIXED_STALE,
 	VMA_NR_OPS,
 };
 
@@ -77,6 +80,7 @@ static const char * const vma_op_names[] = {
 	[VMA_OP_MPROTECT] = "mprotect",
 	[VMA_OP_MREMAP] = "mremap",
 	[VMA_OP_MKWRITE] = "mkwrite",
+	[VMA_OP_MMAP_FIXED_STALE] = "mmap_fixed_stale",
 };
 
 enum {
@@ -135,6 +139,7 @@ static const char * const vma_routes[] = {
 	"mprotect=unavailable",
 	"mremap=unavailable",
 	"mkwrite=pte_walk(broken=vma_writable)",
+	"mmap_fixed_stale=vm_mmap(FIXED,anon)+old_contents(broken=vma_stale)",
 	NULL,
 };
 
@@ -307,9 +312,8 @@ static unsigned long vma_map_anon(unsigned long addr, unsigned long len,
 }
 
 static void vma_mmap_fixed(struct mmt_engine *e, unsigned long addr,
-			   unsigned long len)
+			   unsigned long len, bool stale)
 {
-	bool stale = mmt_broken_mode() == MMT_BROKEN_VMA_STALE;
 	void *old = NULL;
 
 	if (stale) {
@@ -436,6 +440,7 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 	switch (op) {
 	case BIT(VMA_OP_MUNMAP):
 	case BIT(VMA_OP_MMAP_FIXED):
+	case BIT(VMA_OP_MMAP_FIXED_STALE):
 		if (vma_run_get(mm, addr, len, &r)) {
 			mmt_engine_count(e, VMA_C_NO_VMA);
 			break;
@@ -445,7 +450,8 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		if (op == BIT(VMA_OP_MUNMAP))
 			vma_munmap(e, mm, addr, &r);
 		else if (r.kind == VMA_KIND_ANON)
-			vma_mmap_fixed(e, addr, r.len);
+			vma_mmap_fixed(e, addr, r.len,
+				       op == BIT(VMA_OP_MMAP_FIXED_STALE));
 		else
 			mmt_engine_count(e, VMA_C_UNMODELED);
 		if (r.file)
@@ -501,12 +507,16 @@ static void vma_step(struct mmt_worker *w)
 	mmt_target_put(t);
 }
 
-/* The broken mode makes mkwrite available and the default. */
+/* A broken mode makes its own op available and the default. */
 static void vma_setup(struct mmt_engine *e)
 {
 	if (mmt_broken_mode() == MMT_BROKEN_VMA_WRITABLE) {
 		e->ops_avail |= BIT(VMA_OP_MKWRITE);
 		e->ops_default = BIT(VMA_OP_MKWRITE);
+	}
+	if (mmt_broken_mode() == MMT_BROKEN_VMA_STALE) {
+		e->ops_avail |= BIT(VMA_OP_MMAP_FIXED_STALE);
+		e->ops_default = BIT(VMA_OP_MMAP_FIXED_STALE);
 	}
 }
 
@@ -518,7 +528,7 @@ struct mmt_engine mmt_vma_engine = {
 		     BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
 	.ops_default = BIT(VMA_OP_MUNMAP) | BIT(VMA_OP_MMAP_FIXED) |
 		       BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
-	.unavail_why = "mprotect, mremap: not exported; mkwrite: broken=vma_writable",
+	.unavail_why = "mprotect, mremap: not exported; mkwrite, mmap_fixed_stale: broken=",
 	.counter_names = vma_counter_names,
 	.nr_counters = VMA_NR_COUNTERS,
 	.max_threads = MMT_MAX_THREADS,

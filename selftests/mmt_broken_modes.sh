@@ -61,7 +61,7 @@ caught() {
 caught mkclean_noflush '# lost write: ' "$here/racewrite" --engines mkclean \
 	--clean module --burst 8 --expect lost-write --duration 60 --seed "$MMT_SEED" --dir "$dir"
 caught vma_stale '# stale contents: ' "$here/vma-stale" --engines vma \
-	--engine-set vma.ops=mmap_fixed --expect stale --duration 60 --seed "$MMT_SEED"
+	--engine-set vma.ops=mmap_fixed_stale --expect stale --duration 60 --seed "$MMT_SEED"
 caught vma_writable '# protection violation: kind=store-after-readonly' "$here/vma-prot" \
 	--mapping shmem --engines vma --selfcheck module --expect violation \
 	--duration 60 --seed "$MMT_SEED"
