@@ -126,21 +126,6 @@ static int set(const char *engine, const char *knob, const char *val)
 	return mmt_write(file, val);
 }
 
-static int count_targets(pid_t pid)
-{
-	char buf[8192], key[32], *p = buf;
-	int n = 0;
-
-	if (mmt_read("targets", buf, sizeof(buf)) < 0)
-		return -1;
-	snprintf(key, sizeof(key), " pid=%d ", pid);
-	while ((p = strstr(p, key))) {
-		n++;
-		p++;
-	}
-	return n;
-}
-
 static void test_targets(int fd)
 {
 	char cmd[128];
@@ -152,9 +137,9 @@ static void test_targets(int fd)
 	ok = !mmt_write("targets", cmd);
 	snprintf(cmd, sizeof(cmd), "file %d", fd);
 	ok = ok && !mmt_write("targets", cmd);
-	ok = ok && count_targets(getpid()) == 2;
+	ok = ok && mmt_count_targets(getpid()) == 2;
 	ok = ok && !mmt_write("targets", "release all");
-	ok = ok && count_targets(getpid()) == 0;
+	ok = ok && mmt_count_targets(getpid()) == 0;
 	result(ok, "targets_register_list_release", NULL);
 
 	child = fork();
@@ -166,7 +151,7 @@ static void test_targets(int fd)
 	waitpid(child, &st, 0);
 	usleep(400000);
 	result(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
-	       count_targets(child) == 0, "targets_dropped_at_exit", NULL);
+	       mmt_count_targets(child) == 0, "targets_dropped_at_exit", NULL);
 }
 
 /* Every write here must fail and change nothing. */

@@ -50,6 +50,8 @@
  *                 previous stamp between the store and the read-back.
  *   torn          same with one byte of the current stamp flipped.
  *   skip-discard  skip one MADV_DONTNEED on an anon page but expect zero.
+ *   stale-after-free  right after one MADV_FREE of an anon page, write its
+ *                 previous stamp back: the page must read its last stamp or zero.
  *   hang          the worker stops; the watchdog must end the run.
  *
  * Report lines (stable):
@@ -112,9 +114,11 @@ static const int op_advice[NR_OPS] = {
 	MADV_DONTNEED, MADV_REMOVE, MADV_PAGEOUT, MADV_FREE
 };
 
-enum selfcheck { SC_NONE, SC_STALE, SC_TORN, SC_SKIP_DISCARD, SC_HANG };
+enum selfcheck {
+	SC_NONE, SC_STALE, SC_TORN, SC_SKIP_DISCARD, SC_STALE_AFTER_FREE, SC_HANG
+};
 static const char *const selfcheck_names[] = {
-	"none", "stale", "torn", "skip-discard", "hang", NULL
+	"none", "stale", "torn", "skip-discard", "stale-after-free", "hang", NULL
 };
 
 static struct config {
@@ -400,6 +404,19 @@ static int apply_op(struct worker *w, struct region *rg, struct slot *sl,
 		fatal(op_names[op]);
 		return -1;
 	}
+	/* The page's previous stamp comes back after MADV_FREE. */
+	if (op == OP_FREE && sl->seq >= 2 &&
+	    sc_due(w, round, SC_STALE_AFTER_FREE, rg->kind)) {
+		uint64_t boff = off + run.sc_block * STAMP_SIZE;
+		struct stamp s;
+
+		stamp_make(&s, boff, sl->seq - 1, cfg.seed, w->id);
+		memcpy(rg->base + boff, &s, sizeof(s));
+		w->injected = true;
+		diag("selfcheck: injected offset=%llu mode=stale-after-free region=%s thread=%u seq=%llu",
+		     (unsigned long long)boff, region_names[rg->kind], w->id,
+		     (unsigned long long)sl->seq);
+	}
 	if (rg->kind == R_FILE && !op_discards(rg->kind, op) &&
 	    drop_page(rg, off)) {
 		fatal("drop file page");
@@ -522,7 +539,8 @@ static void usage(void)
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
-	       "  --selfcheck MODE        stale|torn|skip-discard|hang: simulate a bug\n"
+	       "  --selfcheck MODE        stale|torn|skip-discard|stale-after-free|hang:\n"
+	       "                          simulate a bug\n"
 	       "  --keep                  keep the file (default: unlinked at start)\n"
 	       "  --engines LIST          module engines: tlbdelay,mkclean,vma,lazytlb or none;\n"
 	       "                          mkclean cleans the file (needs --dir), vma zaps the\n"

@@ -384,7 +384,7 @@ selfcheck_runs() {
 	expect_timeout "racewrite --selfcheck hang (watchdog)" rw-sc-hang \
 		"$RW" --dir "$dir" --duration 10 --seed "$SEED" \
 		--selfcheck hang --watchdog 1
-	for mode in stale:stale torn:torn skip-discard:stale; do
+	for mode in stale:stale torn:torn skip-discard:stale stale-after-free:stale; do
 		expect_detected "dontneed-storm --selfcheck ${mode%%:*}" \
 			"${mode#*:}" ds-sc-${mode%%:*} "$DS" --dir "$dir" \
 			--duration 2 --seed "$SEED" --selfcheck "${mode%%:*}"
