@@ -10,10 +10,16 @@ BUILD ?= build
 HOST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
 
 CONSOLE_SCAN_SRCS := scripts/console_scan.c scripts/console_scan_main.c
+SCORE_SCANNER_SRCS := scripts/console_scan.c scripts/score_scanner.c
 
-$(BUILD)/console-scan: scripts/console_scan.c scripts/console_scan_main.c scripts/console_scan.h
+$(BUILD)/console-scan: $(CONSOLE_SCAN_SRCS) scripts/console_scan.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $(CONSOLE_SCAN_SRCS)
+
+# Scores the scanner against logs in syzkaller's format (score-scanner.sh).
+$(BUILD)/score-scanner: $(SCORE_SCANNER_SRCS) scripts/console_scan.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iscripts -o $@ $(SCORE_SCANNER_SRCS)
 
 .PHONY: check-console-scan
 check-console-scan: $(BUILD)/console-scan
