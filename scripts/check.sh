@@ -207,7 +207,7 @@ warn_caught() {
 bug_caught() {
 	run_vm 7 KERNEL=$1 SMP=1 SUITE=selftest-bug &&
 	jqtrue '.verdict == "panic"' &&
-	jqtrue '[.splats[].title] | index("kernel BUG in mmt_crash_bug") != null' &&
+	jqtrue '[.splats[].title] | index("BUG: corrupted list in mmt_crash_bug") != null' &&
 	jqtrue '[.splats[].kind] | index("PANIC") != null'
 }
 for k in 6.12 6.1 7.2; do

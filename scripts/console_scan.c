@@ -4,19 +4,35 @@
  *
  * The log is read into memory as an array of lines. In each line the kernel
  * message is what follows the printk timestamp ("[   12.345678] ", maybe
- * with a "[  T123]" caller field); whatever comes before the timestamp, and
- * every line without one, was written by user space and is never matched.
- * A log without a single timestamp (printk.time=0) is taken as all kernel.
+ * with a "[  T123]" caller field); a line without a timestamp is taken as
+ * it is (a console that printed without one, a kmemleak dump, a log with
+ * printk.time=0). What comes before a timestamp is never matched. The
+ * caller field, or its absence, is the line's context: a report is made
+ * of the lines of its header's context only, so that user space output
+ * and other tasks' messages interleaved with it are not read as part of
+ * it (after "Sending NMI from CPU", the other CPUs' lines are).
  *
- * A report starts at a line whose kernel message begins with one of the
- * headers in rules[] and ends at the kernel's own end marker
- * ("---[ end ...]---", the closing "=====" of KASAN, the "</TASK>" of the
- * last stack of reports that print no marker), at the start of the next
- * report, or after REPORT_MAX_LINES. Its title names the class and the
- * function the report blames, taken from the header, lockdep's "at:"
- * line, the RIP line or the first meaningful Call Trace frame, in the
- * order the rule asks for; the names follow syzkaller's (pkg/report).
- * Reports with the same title are folded into one struct splat.
+ * A report starts at a line whose message begins with one of the headers
+ * in console_rules.def (after a prefix such as "rcu: " or the "[ " of old
+ * lockdep headers, or after a second timestamp within the line), with
+ * some exceptions: the "Oops: 0000 [#1]" line right after "kernel BUG
+ * at" and the like belongs to that report, and so does kmemleak's
+ * "unreferenced object" after "BUG: memory leak". It ends at the kernel's
+ * own end marker ("---[ end ...]---", the closing "=====" of KASAN, the
+ * "</TASK>" of the last stack of reports that print no marker), at the
+ * next report of its context (not at a panic or a lockdep report that
+ * follows within a few lines, which only repeat its stack), or after
+ * REPORT_MAX_LINES.
+ *
+ * Its title is formed as syzkaller's pkg/report forms it: the rule's
+ * format, filled in with what the header, later lines ("report" parts)
+ * and the stack ("parts": the RIP line, a Call Trace, ...) give; from a
+ * stack the first frame that no skip pattern matches (anywhere in the
+ * name), or, for stalls and hung tasks, the frame syzkaller's extractors
+ * pick. When the rule's later lines are not there, the next rule whose
+ * header matches is tried. Reports with the same title are folded into
+ * one struct splat, in the order of their first occurrence; the first
+ * one is the report syzkaller would title the log with.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -33,21 +49,40 @@
 
 #define NAME_LEN		128	/* function names, file:line */
 #define TITLE_LEN		256
-#define NMATCH			4	/* regex submatches kept */
+#define ERE_LEN			8192	/* a translated regular expression */
+#define MAX_SUB			24	/* ERE groups looked at */
+#define MAX_ARGS		12	/* title arguments */
+#define MAX_FRAMES		512	/* frames of one stack part */
 /* A report is looked at for at most this many lines from its header. */
-#define REPORT_MAX_LINES	400
+#define REPORT_MAX_LINES	1000
 /* An "Oops: ..." line this close after "kernel BUG at" etc. is its own. */
 #define OOPS_FOLLOW_LINES	16
-/* Lines after lockdep's "is trying to acquire lock:" to find "at:" in. */
-#define LOCK_AT_LINES		4
+/* kmemleak's "unreferenced object" this close after "BUG: memory leak". */
+#define LEAK_FOLLOW_LINES	3
+/* SLUB debug lines this close after a report are part of it. */
+#define INSIDE_LINES		100
+/*
+ * A panic or a circular-locking report within this many lines of a report
+ * does not end it: the report had no stack of its own yet, and the panic's
+ * stack is the report's (syzkaller's rule). KMSAN reports are shorter.
+ */
+#define HEAD_LINES		22
+#define HEAD_LINES_SHORT	16
 /* Shortest "=====" or "-----" line taken as a ruler. */
 #define RULER_MIN		20
 
 /* ---- the log ---- */
 
+/* A line's context: no timestamp, timestamp without caller, a caller. */
+#define CTX_NONE		0L
+#define CTX_CONSOLE		1L
+
 struct cline {
 	char *raw;		/* the line, without its line end */
-	const char *msg;	/* kernel message within raw, or NULL */
+	const char *msg;	/* kernel message within raw (or raw) */
+	const char *msg2;	/* after a second timestamp in the line, or NULL */
+	long ctx;		/* CTX_*, or 2 + 2n for [Tn], 3 + 2n for [Cn] */
+	bool user;		/* written by user space: never a header */
 };
 
 struct con_log {
@@ -83,35 +118,48 @@ static const char *skip_stamp(const char *p)
 }
 
 /* CONFIG_PRINTK_CALLER's "[  T123]" or "[    C1]" at @p, or NULL. */
-static const char *skip_caller(const char *p)
+static const char *skip_caller(const char *p, long *ctx)
 {
+	bool cpu;
+	long n = 0;
+
 	if (*p++ != '[')
 		return NULL;
 	while (*p == ' ')
 		p++;
 	if (*p != 'T' && *p != 'C')
 		return NULL;
+	cpu = *p == 'C';
 	if (!is_digit(*++p))
 		return NULL;
-	while (is_digit(*p))
-		p++;
-	return *p == ']' ? p + 1 : NULL;
+	while (is_digit(*p) && n < 100000000)
+		n = n * 10 + (*p++ - '0');
+	if (*p != ']')
+		return NULL;
+	*ctx = 2 + 2 * n + cpu;
+	return p + 1;
+}
+
+static bool is_cpu_ctx(long ctx)
+{
+	return ctx >= 2 && (ctx & 1);
 }
 
 /*
- * The kernel message in @line: what follows the first printk timestamp.
- * User space output can precede it on the same line when the kernel
- * printed while a program had written half a line.
+ * The kernel message in @line from @from on: what follows the first
+ * printk timestamp. User space output can precede it on the same line
+ * when the kernel printed while a program had written half a line.
  */
-static const char *kmsg_find(const char *line)
+static const char *kmsg_find(const char *from, long *ctx)
 {
 	const char *p, *end, *caller;
 
-	for (p = strchr(line, '['); p; p = strchr(p + 1, '[')) {
+	for (p = strchr(from, '['); p; p = strchr(p + 1, '[')) {
 		end = skip_stamp(p);
 		if (!end)
 			continue;
-		caller = skip_caller(*end == ' ' ? end + 1 : end);
+		*ctx = CTX_CONSOLE;
+		caller = skip_caller(*end == ' ' ? end + 1 : end, ctx);
 		if (caller)
 			end = caller;
 		return *end == ' ' ? end + 1 : end;
@@ -146,7 +194,8 @@ static void log_free(struct con_log *log)
 
 static int log_add(struct con_log *log, size_t *cap, char *raw)
 {
-	struct cline *v;
+	struct cline *v, *l;
+	long ctx2;
 
 	if (log->n == *cap) {
 		*cap = *cap ? *cap * 2 : 1024;
@@ -155,18 +204,42 @@ static int log_add(struct con_log *log, size_t *cap, char *raw)
 			return -1;
 		log->v = v;
 	}
-	log->v[log->n].raw = raw;
-	log->v[log->n].msg = kmsg_find(raw);
-	log->n++;
+	l = &log->v[log->n++];
+	l->raw = raw;
+	l->ctx = CTX_NONE;
+	l->user = false;
+	l->msg = kmsg_find(raw, &l->ctx);
+	l->msg2 = l->msg ? kmsg_find(l->msg, &ctx2) : NULL;
+	if (!l->msg)
+		l->msg = raw;
 	return 0;
+}
+
+/*
+ * In a log with timestamps, a line without one is user space output,
+ * unless it comes after the last timestamp: the console went on without
+ * them (a kernel that turned printk.time off, a capture that lost them).
+ */
+static void mark_user_lines(struct con_log *log)
+{
+	size_t i, last = log->n;
+
+	for (i = log->n; i-- > 0;)
+		if (log->v[i].ctx != CTX_NONE) {
+			last = i;
+			break;
+		}
+	if (last == log->n)
+		return;			/* no timestamp at all: all kernel */
+	for (i = 0; i < last; i++)
+		log->v[i].user = log->v[i].ctx == CTX_NONE;
 }
 
 /* Read all of @in. Returns 0, or -1 with errno set. */
 static int log_read(FILE *in, struct con_log *log)
 {
 	char *buf = NULL, *raw;
-	size_t bufsz = 0, cap = 0, i;
-	bool stamped = false;
+	size_t bufsz = 0, cap = 0;
 	ssize_t len;
 	int err = 0;
 
@@ -177,7 +250,6 @@ static int log_read(FILE *in, struct con_log *log)
 			err = ENOMEM;
 			break;
 		}
-		stamped |= log->v[log->n - 1].msg != NULL;
 	}
 	if (!err && ferror(in))
 		err = errno ? errno : EIO;
@@ -187,464 +259,336 @@ static int log_read(FILE *in, struct con_log *log)
 		errno = err;
 		return -1;
 	}
-	if (!stamped)
-		for (i = 0; i < log->n; i++)
-			log->v[i].msg = log->v[i].raw;
+	mark_user_lines(log);
 	return 0;
 }
 
 /* ---- what a report looks like ---- */
 
 enum {
-	R_FN_HDR	= 1 << 0,  /* function from the header (cap_fn) */
-	R_FN_LOCK	= 1 << 1,  /* from lockdep's "at:" after the line @key */
-	R_FN_RIP	= 1 << 2,  /* from the first "RIP: 0010:func+..." */
-	R_FN_TRACE	= 1 << 3,  /* from the first Call Trace */
-	R_FN_SRC	= 1 << 4,  /* "at file:line" from the lines after */
-	R_NO_IRQ	= 1 << 5,  /* skip <IRQ>/<NMI> sections of the trace */
-	R_ACCESS	= 1 << 6,  /* add " Read"/" Write" (KASAN) */
-	R_REASON	= 1 << 7,  /* cap_stem is free text: drop variable parts */
-	R_CLAUSE	= 1 << 8,  /* ... and keep only its first clause */
-	R_OOPS		= 1 << 9,  /* an "Oops: NNNN [#N]" style header */
-	R_OOPS_NEXT	= 1 << 10, /* a following R_OOPS line belongs to it */
-	R_END_TASK	= 1 << 11, /* ends with its stack's "</TASK>" */
-	R_END_RULER	= 1 << 12, /* ends with a closing "=====" line */
-	R_ONE_LINE	= 1 << 13, /* the header is all of it */
+	R_END_TASK	= 1 << 0,  /* ends with its stack's "</TASK>" */
+	R_END_RULER	= 1 << 1,  /* ends with a closing "=====" line */
+	R_ONE_LINE	= 1 << 2,  /* the header is all of it */
+	R_REASON	= 1 << 3,  /* header arguments are free text: drop numbers */
+	R_CLAUSE	= 1 << 4,  /* ... and keep only their first clause */
+	R_OOPS		= 1 << 5,  /* an "Oops: NNNN [#N]" style header */
+	R_OOPS_NEXT	= 1 << 6,  /* a following R_OOPS line belongs to it */
+	R_LEAK		= 1 << 7,  /* kmemleak's "unreferenced object" */
+	R_LEAK_NEXT	= 1 << 8,  /* a following R_LEAK line belongs to it */
+	R_RULED		= 1 << 9,  /* a header only between its ruler lines */
+	R_INSIDE	= 1 << 10, /* not a header shortly after another one */
+	R_NEXT_LINE	= 1 << 11, /* the first report part is the next line */
+	R_AFTER_KERNEL	= 1 << 12, /* a header only after kernel messages */
+	R_USER_OK	= 1 << 14, /* a header in user space output too */
+	R_SHORT_HEAD	= 1 << 13, /* HEAD_LINES_SHORT instead of HEAD_LINES */
 };
 
-#define R_FN_OOPS	(R_FN_RIP | R_FN_TRACE)
+/* How the frame to blame is picked from a stack's frames. */
+enum extractor {
+	X_FIRST,	/* the first one */
+	X_STALL,	/* the one above the first generic entry point */
+	X_HANG,		/* the first one that is not a wait or lock */
+};
+
+#define MAX_REPORT	4
+#define MAX_PARTS	6
 
 /*
- * A report's title is @stem, then " in FUNC" when a function is found;
- * otherwise @fallback if there is one and cap_stem matched, else @stem.
+ * A report's title is @fmt with %1, %2, ... taken from, in this order,
+ * the captures of @hdr, those of the @report lines (each found after the
+ * one before, from the line after the header on) and one frame for each
+ * stack the @parts describe (parsed from the header line on; @parts2 are
+ * tried when @parts find no frame). When an argument is missing, @fb, or
+ * @fmt without its last " in %N", is the title. If a @report line is not
+ * found, the next rule whose header matches is tried.
  */
 struct rule {
-	const char *re;		/* ERE, anchored at the start of the message */
+	const char *hdr;	/* anchored at the start of the message */
+	const char *report[MAX_REPORT];
 	const char *kind;	/* struct splat's kind */
-	const char *stem;	/* a "%s" in it takes submatch cap_stem */
-	const char *fallback;	/* may hold a "%s" as well */
-	int cap_stem;		/* submatch of the header, 0 for none */
-	int cap_fn;		/* R_FN_HDR: submatch with "func+0x1/0x2" */
+	const char *fmt;
+	const char *fb;
+	const char *parts[MAX_PARTS];
+	const char *parts2[MAX_PARTS];
+	const char *skip;	/* frames not to blame, besides skip_frames */
+	enum extractor x;
 	unsigned int flags;
-	const char *key;	/* R_FN_LOCK: line after which "at:" follows */
-	const char *const *skip; /* frames not to blame, besides skip_all */
 };
 
-/*
- * Frames that are never to blame: the reporting machinery, exception
- * entry, sanitizers, locking and string primitives. Prefixes.
- */
-static const char *const skip_all[] = {
-	"dump_stack", "__dump_stack", "show_stack", "show_trace_log_lvl",
-	"show_regs", "print_", "__warn", "warn_slowpath", "report_bug",
-	"handle_bug", "panic", "nmi_panic", "check_panic_on_warn", "die",
-	"__die", "oops_", "do_trap", "do_error_trap", "exc_", "asm_exc_",
-	"do_user_addr_fault", "page_fault_oops", "kernelmode_fixup_or_oops",
-	"__bad_area", "bad_area", "kasan_", "__kasan_", "__asan_", "kfence_",
-	"__kfence_", "__ubsan_", "ubsan_", "__might_resched", "__might_sleep",
-	"__might_fault", "might_fault", "might_sleep", "lockdep_",
-	"lock_acquire", "lock_release", "__lock_acquire", "lock_acquired",
-	"lock_contended", "check_noncircular", "check_prev_add",
-	"check_prevs_add", "validate_chain", "mark_lock", "mark_usage",
-	"_raw_spin_", "_raw_read_", "_raw_write_", "do_raw_spin_",
-	"queued_spin_", "native_queued_spin_", "__pv_queued_spin_",
-	"queued_read_", "queued_write_", "mutex_lock", "__mutex_lock",
-	"mutex_unlock", "__mutex_unlock", "down_read", "down_write",
-	"up_read", "up_write", "refcount_", "__list_add", "__list_del",
-	"list_add", "list_del", "memcpy", "memset", "memmove", "memcmp",
-	"__memcpy", "__memset", "__memmove", "strcpy", "strncpy", "strscpy",
-	"strlen", "strnlen", "strcmp", "strncmp", "copy_to_user",
-	"copy_from_user", "_copy_to_user", "_copy_from_user",
-	"rep_movs_alternative", "__put_user", "__get_user",
-	NULL
+#include "console_rules.def"
+
+#define NRULES			ARRAY_SIZE(rules)
+
+/* ---- regular expressions ---- */
+
+/* A compiled expression and which of its ERE groups are captures. */
+struct cre {
+	regex_t re;
+	bool set;
+	int nsub;		/* ERE groups */
+	int ncap;
+	int cap[MAX_SUB];	/* ERE group of each capture */
 };
 
-/* Scheduler, sleep and lock slow paths: where a hung task waits. */
-static const char *const skip_sleep[] = {
-	"__schedule", "schedule", "io_schedule", "preempt_schedule",
-	"context_switch", "__switch_to", "__wait", "wait_", "do_wait_for_common",
-	"__flush_work", "flush_work", "rwsem_down", "__down", "down",
-	"rt_mutex", "__rt_mutex", "rwbase_", "percpu_down", "percpu_rwsem",
-	"folio_wait", "__folio_lock", "__lock_page", "__lock_folio",
-	"out_of_line_wait_on_bit", "bit_wait", "msleep", "usleep_range",
-	"__cond_resched", "kthread",
-	NULL
+struct cpart {
+	bool stack;		/* STACK: parse a stack trace */
+	struct cre re;
 };
 
-/* Allocators and sleeping locks: what calls might_sleep() for the caller. */
-static const char *const skip_might_sleep[] = {
-	"__alloc_pages", "alloc_pages", "__folio_alloc", "folio_alloc",
-	"vma_alloc_folio", "__kmalloc", "kmalloc", "__kmem_cache_alloc",
-	"kmem_cache_alloc", "slab_pre_alloc_hook", "kvmalloc", "__kvmalloc",
-	"vmalloc", "__vmalloc", "vzalloc", "__get_free_pages",
-	"get_zeroed_page", "might_alloc", "down", "__down", "rt_mutex",
-	"__flush_work", "flush_work", "msleep", "usleep_range",
-	"__cond_resched",
-	NULL
+struct crule {
+	struct cre hdr;
+	char lit[64];		/* what the header starts with, literally */
+	size_t lit_len;
+	struct cre report[MAX_REPORT];
+	int nreport;
+	struct cpart parts[MAX_PARTS], parts2[MAX_PARTS];
+	int nparts, nparts2;
+	struct cre skip;
 };
 
-/*
- * Timer interrupt and watchdog frames on top of a stalled CPU's stack, and
- * the scheduler frames of a preempted RCU reader.
- */
-static const char *const skip_stall[] = {
-	"rcu_", "__rcu_", "watchdog", "__hrtimer_run_queues", "hrtimer_",
-	"__schedule", "schedule", "preempt_schedule", "__cond_resched",
-	"tick_", "update_process_times", "sched_tick", "scheduler_tick",
-	"irq_exit", "__irq_exit", "__do_softirq", "handle_softirqs",
-	"do_softirq", "__sysvec_", "sysvec_", "asm_sysvec_", "nmi_",
-	"default_do_nmi", "exc_nmi", "end_repeat_nmi", "trigger_",
-	"arch_trigger_", "dump_cpu_task",
-	NULL
-};
-
-static const struct rule rules[] = {
-	/* lockdep: "WARNING:" headers that are not WARN_ON */
-	{
-		.re = "^WARNING: possible circular locking dependency detected",
-		.kind = "LOCKDEP",
-		.stem = "possible deadlock",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = "is trying to acquire lock",
-	},
-	{
-		.re = "^WARNING: possible recursive locking detected",
-		.kind = "LOCKDEP",
-		.stem = "possible deadlock",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = "is trying to acquire lock",
-	},
-	{
-		.re = "^WARNING: possible irq lock inversion dependency detected",
-		.kind = "LOCKDEP",
-		.stem = "possible deadlock",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = "just changed the state of lock",
-	},
-	{
-		.re = "^WARNING: (SOFT|HARD)IRQ-safe -> (SOFT|HARD)IRQ-unsafe lock order detected",
-		.kind = "LOCKDEP",
-		.stem = "possible deadlock",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = "is trying to acquire",
-	},
-	{
-		.re = "^WARNING: inconsistent lock state",
-		.kind = "LOCKDEP",
-		.stem = "inconsistent lock state",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = " takes:",
-	},
-	{
-		.re = "^WARNING: suspicious RCU usage",
-		.kind = "LOCKDEP",
-		.stem = "suspicious RCU usage",
-		.flags = R_FN_SRC | R_END_TASK,
-	},
-	{
-		.re = "^WARNING: bad unlock balance detected!",
-		.kind = "LOCKDEP",
-		.stem = "WARNING: bad unlock balance",
-		.flags = R_FN_LOCK | R_FN_TRACE | R_END_TASK,
-		.key = "is trying to release lock",
-	},
-	{
-		.re = "^WARNING: held lock freed!",
-		.kind = "LOCKDEP",
-		.stem = "WARNING: held lock freed",
-		.flags = R_FN_TRACE | R_END_TASK,
-	},
-
-	/* WARN_ON(); the second form is newer kernels' reordered header */
-	{
-		.re = "^WARNING: CPU: [0-9]+ PID: [0-9]+ at (([^ ]+:[0-9]+) )?([^ ]+)",
-		.kind = "WARNING",
-		.stem = "WARNING",
-		.fallback = "WARNING at %s",
-		.cap_stem = 2,
-		.cap_fn = 3,
-		.flags = R_FN_HDR | R_FN_RIP | R_FN_TRACE,
-	},
-	{
-		.re = "^WARNING: ([^ ]+:[0-9]+) at ([^ ,]+)( \\[[^]]+\\])?, CPU#[0-9]+: ",
-		.kind = "WARNING",
-		.stem = "WARNING",
-		.fallback = "WARNING at %s",
-		.cap_stem = 1,
-		.cap_fn = 2,
-		.flags = R_FN_HDR | R_FN_RIP | R_FN_TRACE,
-	},
-
-	/* sanitizers */
-	{
-		.re = "^BUG: KASAN: ([a-z-]+) in ([^ ]+)",
-		.kind = "KASAN",
-		.stem = "KASAN: %s",
-		.cap_stem = 1,
-		.cap_fn = 2,
-		.flags = R_FN_HDR | R_FN_TRACE | R_ACCESS | R_END_RULER,
-	},
-	{
-		.re = "^BUG: KASAN: ([a-z-]+)",
-		.kind = "KASAN",
-		.stem = "KASAN: %s",
-		.cap_stem = 1,
-		.flags = R_FN_TRACE | R_ACCESS | R_END_RULER,
-	},
-	{
-		.re = "^BUG: KFENCE: ([a-z-]+( [a-z-]+)?) in ([^ ]+)",
-		.kind = "KFENCE",
-		.stem = "KFENCE: %s",
-		.cap_stem = 1,
-		.cap_fn = 3,
-		.flags = R_FN_HDR | R_FN_TRACE | R_END_RULER,
-	},
-	{
-		.re = "^UBSAN: ([a-z-]+) in ",
-		.kind = "UBSAN",
-		.stem = "UBSAN: %s",
-		.cap_stem = 1,
-		.flags = R_FN_TRACE | R_END_RULER,
-	},
-
-	/* BUG_ON() and oopses */
-	{
-		.re = "^kernel BUG at ([^ !]+)!",
-		.kind = "BUG",
-		.stem = "kernel BUG",
-		.fallback = "kernel BUG at %s",
-		.cap_stem = 1,
-		.flags = R_FN_OOPS | R_OOPS_NEXT,
-	},
-	{
-		.re = "^Kernel BUG at ([^ ]+)",
-		.kind = "BUG",
-		.stem = "kernel BUG",
-		.cap_fn = 1,
-		.flags = R_FN_HDR | R_FN_OOPS | R_OOPS_NEXT,
-	},
-	{
-		.re = "^BUG: (unable to handle )?kernel NULL pointer dereference",
-		.kind = "OOPS",
-		.stem = "BUG: unable to handle kernel NULL pointer dereference",
-		.flags = R_FN_OOPS | R_OOPS_NEXT,
-	},
-	{
-		.re = "^BUG: unable to handle (page fault for address|kernel paging request)",
-		.kind = "OOPS",
-		.stem = "BUG: unable to handle kernel paging request",
-		.flags = R_FN_OOPS | R_OOPS_NEXT,
-	},
-	{
-		.re = "^(Oops: )?general protection fault[,:]",
-		.kind = "OOPS",
-		.stem = "general protection fault",
-		.flags = R_FN_OOPS,
-	},
-	{
-		.re = "^(Oops: )?(invalid opcode|divide error|stack segment|int3|"
-		      "bounds|alignment check|segment not present|invalid TSS): "
-		      "[0-9a-f]{4} \\[#",
-		.kind = "OOPS",
-		.stem = "%s",
-		.cap_stem = 2,
-		.flags = R_FN_OOPS | R_OOPS,
-	},
-	{
-		.re = "^(Oops: )?Oops: [0-9a-f]{4} \\[#",
-		.kind = "OOPS",
-		.stem = "Oops",
-		.flags = R_FN_OOPS | R_OOPS,
-	},
-	{
-		.re = "^PANIC: double fault",
-		.kind = "OOPS",
-		.stem = "PANIC: double fault",
-		.flags = R_FN_RIP,
-	},
-
-	/* mm state checks */
-	{
-		.re = "^BUG: Bad page state in process ",
-		.kind = "BUG",
-		.stem = "BUG: Bad page state",
-		.flags = R_END_TASK,
-	},
-	{
-		.re = "^BUG: Bad page map in process ",
-		.kind = "BUG",
-		.stem = "BUG: Bad page map",
-		.flags = R_END_TASK,
-	},
-	{
-		.re = "^BUG: Bad rss-counter state ",
-		.kind = "BUG",
-		.stem = "BUG: Bad rss-counter state",
-		.flags = R_ONE_LINE,
-	},
-	{
-		.re = "^BUG: non-zero (pgtables_bytes|nr_ptes|nr_pmds) on freeing mm",
-		.kind = "BUG",
-		.stem = "BUG: non-zero %s on freeing mm",
-		.cap_stem = 1,
-		.flags = R_ONE_LINE,
-	},
-	{
-		.re = "^BUG [^ ]+ \\((Not tainted|Tainted: [^)]*)\\): (.+)",
-		.kind = "BUG",
-		.stem = "BUG: SLUB: %s",
-		.cap_stem = 2,
-		.flags = R_REASON | R_END_TASK,
-	},
-
-	/* context and lockups */
-	{
-		.re = "^BUG: sleeping function called from invalid context",
-		.kind = "BUG",
-		.stem = "BUG: sleeping function called from invalid context",
-		.flags = R_FN_TRACE | R_END_TASK,
-		.skip = skip_might_sleep,
-	},
-	{
-		.re = "^BUG: scheduling while atomic: ",
-		.kind = "BUG",
-		.stem = "BUG: scheduling while atomic",
-		.flags = R_FN_TRACE | R_END_TASK,
-		.skip = skip_sleep,
-	},
-	{
-		.re = "^((NMI )?watchdog: )?BUG: soft lockup - CPU#",
-		.kind = "LOCKUP",
-		.stem = "BUG: soft lockup",
-		.flags = R_FN_RIP | R_FN_TRACE | R_NO_IRQ | R_END_TASK,
-		.skip = skip_stall,
-	},
-	{
-		.re = "^((NMI )?watchdog: )?(CPU[0-9]+: )?Watchdog detected hard LOCKUP on cpu",
-		.kind = "LOCKUP",
-		.stem = "hard lockup",
-		.flags = R_FN_RIP | R_FN_TRACE | R_NO_IRQ | R_END_TASK,
-		.skip = skip_stall,
-	},
-	{
-		.re = "^INFO: task .+:[0-9]+ blocked for more than [0-9]+ seconds",
-		.kind = "HUNG",
-		.stem = "INFO: task hung",
-		.flags = R_FN_TRACE | R_END_TASK,
-		.skip = skip_sleep,
-	},
-	{
-		.re = "^(rcu: )?INFO: rcu_(preempt|sched|bh) (self-)?detected( expedited)? stall",
-		.kind = "STALL",
-		.stem = "INFO: rcu detected stall",
-		.flags = R_FN_RIP | R_FN_TRACE | R_NO_IRQ,
-		.skip = skip_stall,
-	},
-
-	/* last resorts */
-	{
-		.re = "^Kernel panic - not syncing: (.*)",
-		.kind = "PANIC",
-		.stem = "kernel panic: %s",
-		.cap_stem = 1,
-		.flags = R_REASON,
-	},
-	{
-		.re = "^BUG: (.+)",
-		.kind = "BUG",
-		.stem = "BUG: %s",
-		.cap_stem = 1,
-		.flags = R_REASON | R_CLAUSE,
-	},
-};
-
-struct scan {
-	regex_t re[ARRAY_SIZE(rules)];
-	const struct con_log *log;
-	unsigned int ctx_before;
-	struct splat_list *out;
-};
-
-struct report {
-	const struct rule *rule;
-	size_t start;		/* the header line */
-	size_t end;		/* one past its last line */
-	regmatch_t m[NMATCH];	/* submatches in the header's message */
-	bool oops_seen;
-};
-
-static int scan_init(struct scan *sc)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(rules); i++) {
-		if (regcomp(&sc->re[i], rules[i].re, REG_EXTENDED)) {
-			while (i--)
-				regfree(&sc->re[i]);
-			errno = EINVAL;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void scan_exit(struct scan *sc)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(rules); i++)
-		regfree(&sc->re[i]);
-}
-
-/* Index of the rule whose header @msg is, or -1. */
-static int match_header(const struct scan *sc, const char *msg,
-			regmatch_t *m)
-{
-	size_t i;
-
-	/* Every header starts with a letter; frames and dumps do not. */
-	if (!isalpha((unsigned char)msg[0]))
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(rules); i++)
-		if (!regexec(&sc->re[i], msg, NMATCH, m, 0))
-			return i;
-	return -1;
-}
-
-/* ---- picking the function to blame ---- */
+static struct engine {
+	bool ready, failed;
+	struct crule r[NRULES];
+	struct cre skip_all, corrupted, stack_start, stall_anchor;
+	struct cre frame[ARRAY_SIZE(frame_lines) - 1];
+} eng;
 
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-static bool in_list(const char *name, const char *const *list)
+static bool put(char *dst, size_t size, size_t *n, const char *s)
 {
-	for (; list && *list; list++)
-		if (has_prefix(name, *list))
-			return true;
-	return false;
+	size_t len = strlen(s);
+
+	if (*n + len >= size)
+		return false;
+	memcpy(dst + *n, s, len + 1);
+	*n += len;
+	return true;
 }
 
-static bool blamable(const struct rule *r, const char *name)
+/*
+ * Translate @src from the notation of console_rules.def into a POSIX ERE
+ * (anchored if @anchor), noting in @c which groups capture.
+ */
+static bool translate(const char *src, bool anchor, char *dst, size_t size,
+		      struct cre *c)
 {
-	return !in_list(name, skip_all) && !in_list(name, r->skip);
-}
+	static const struct {
+		const char *name, *ere;
+		bool capture;
+	} macro[] = {
+		{ "{{FUNC}}", "([a-zA-Z0-9_]+)[.+]", true },
+		{ "{{PC}}", "\\[<?0?x?[0-9a-f]+>?\\]", false },
+		{ "{{SRC}}", "([a-zA-Z0-9_/.-]+\\.[a-z]+:[0-9]+)", true },
+		{ "{{ADDR}}", "0x[0-9a-f]+", false },
+	};
+	char one[2] = "";
+	size_t n = 0, i;
+	const char *p = src;
+	bool done;
 
-/* Skip leading blanks and the "[<ffffffff81234567>] " of old kernels. */
-static const char *skip_addr(const char *p)
-{
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (p[0] != '[' || p[1] != '<')
-			return p;
-		p = strchr(p, ']');
-		if (!p)
-			return "";
-		p++;
+	c->nsub = c->ncap = 0;
+	dst[0] = '\0';
+	if (anchor && !put(dst, size, &n, "^"))
+		return false;
+	while (*p) {
+		done = false;
+		if (*p == '[') {
+			/* a bracket expression, as it is */
+			const char *q = p + 1;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (q[0] == '[' && q[1] == ':') {
+					const char *e = strstr(q + 2, ":]");
+
+					q = e ? e + 2 : q + 1;
+				} else {
+					q++;
+				}
+			}
+			if (!*q)
+				return false;
+			q++;
+			if (n + (q - p) >= size)
+				return false;
+			memcpy(dst + n, p, q - p);
+			n += q - p;
+			dst[n] = '\0';
+			p = q;
+			continue;
+		}
+		if (*p == '\\' && p[1]) {
+			const char *e = NULL;
+
+			switch (p[1]) {
+			case 'd': e = "[0-9]"; break;
+			case 's': e = "[[:space:]]"; break;
+			case 'w': e = "[[:alnum:]_]"; break;
+			case ']': e = "]"; break;
+			default: break;
+			}
+			if (e) {
+				if (!put(dst, size, &n, e))
+					return false;
+			} else {
+				if (n + 2 >= size)
+					return false;
+				dst[n++] = p[0];
+				dst[n++] = p[1];
+				dst[n] = '\0';
+			}
+			p += 2;
+			continue;
+		}
+		if (*p == '(') {
+			if (++c->nsub >= MAX_SUB)
+				return false;
+			if (p[1] == '?' && p[2] == ':') {
+				p += 3;
+			} else {
+				c->cap[c->ncap++] = c->nsub;
+				p++;
+			}
+			if (!put(dst, size, &n, "("))
+				return false;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(macro) && !done; i++) {
+			if (!has_prefix(p, macro[i].name))
+				continue;
+			if (macro[i].capture) {
+				if (++c->nsub >= MAX_SUB)
+					return false;
+				c->cap[c->ncap++] = c->nsub;
+			}
+			if (!put(dst, size, &n, macro[i].ere))
+				return false;
+			p += strlen(macro[i].name);
+			done = true;
+		}
+		if (done)
+			continue;
+		one[0] = *p++;
+		if (!put(dst, size, &n, one))
+			return false;
 	}
+	return true;
 }
+
+static bool cre_compile(struct cre *c, const char *src, bool anchor)
+{
+	static char ere[ERE_LEN];
+
+	if (!translate(src, anchor, ere, sizeof(ere), c) ||
+	    regcomp(&c->re, ere, REG_EXTENDED))
+		return false;
+	c->set = true;
+	return true;
+}
+
+/* @list's expressions as one alternation. */
+static bool cre_compile_list(struct cre *c, const char *const *list)
+{
+	static char all[ERE_LEN];
+	size_t n = 0;
+
+	all[0] = '\0';
+	for (; *list; list++)
+		if ((n && !put(all, sizeof(all), &n, "|")) ||
+		    !put(all, sizeof(all), &n, *list))
+			return false;
+	return cre_compile(c, all, false);
+}
+
+/* Does @c match @s? Captures in @m (MAX_SUB + 1 entries) if given. */
+static bool cre_match(const struct cre *c, const char *s, regmatch_t *m)
+{
+	return c->set && !regexec(&c->re, s, m ? MAX_SUB + 1 : 0, m, 0);
+}
+
+/* The literal text a header expression starts with. */
+static size_t literal_prefix(const char *re, char *lit, size_t size)
+{
+	size_t n = 0;
+
+	while (re[n] && !strchr("\\^$.[]|()?*+{}", re[n]) && n + 1 < size)
+		n++;
+	/* "ab?" : the b is optional */
+	if (n && re[n] && strchr("?*{", re[n]))
+		n--;
+	memcpy(lit, re, n);
+	lit[n] = '\0';
+	return n;
+}
+
+static bool compile_parts(struct cpart *cp, int *np, const char *const *parts)
+{
+	int i;
+
+	for (i = 0; i < MAX_PARTS && parts[i]; i++) {
+		cp[i].stack = !strcmp(parts[i], STACK);
+		if (!cp[i].stack && !cre_compile(&cp[i].re, parts[i], false))
+			return false;
+	}
+	*np = i;
+	return true;
+}
+
+static bool engine_build(void)
+{
+	size_t i;
+	int k;
+
+	if (!cre_compile_list(&eng.skip_all, skip_frames) ||
+	    !cre_compile(&eng.corrupted, CORRUPTED_LINE, false) ||
+	    !cre_compile_list(&eng.stack_start, stack_starts) ||
+	    !cre_compile_list(&eng.stall_anchor, stall_anchors))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(eng.frame); i++)
+		if (!cre_compile(&eng.frame[i], frame_lines[i], false))
+			return false;
+	for (i = 0; i < NRULES; i++) {
+		const struct rule *r = &rules[i];
+		struct crule *c = &eng.r[i];
+
+		if (!cre_compile(&c->hdr, r->hdr, true))
+			return false;
+		c->lit_len = literal_prefix(r->hdr, c->lit, sizeof(c->lit));
+		for (k = 0; k < MAX_REPORT && r->report[k]; k++)
+			if (!cre_compile(&c->report[k], r->report[k], false))
+				return false;
+		c->nreport = k;
+		if (!compile_parts(c->parts, &c->nparts, r->parts) ||
+		    !compile_parts(c->parts2, &c->nparts2, r->parts2))
+			return false;
+		if (r->skip && !cre_compile(&c->skip, r->skip, false))
+			return false;
+	}
+	return true;
+}
+
+/* The expressions are compiled once, on first use, and kept. */
+static int engine_init(void)
+{
+	if (!eng.ready && !eng.failed) {
+		eng.failed = !engine_build();
+		eng.ready = !eng.failed;
+	}
+	if (eng.failed) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- free text ---- */
 
 /*
  * The function in a "func.cold+0x1a/0x40 [mod]" token: without offset,
@@ -665,214 +609,6 @@ static bool sym_name(const char *p, char *name, size_t size)
 	memcpy(name, p, len);
 	name[len] = '\0';
 	return true;
-}
-
-static bool fn_from_header(const struct report *rep, const char *msg,
-			   char *name, size_t size)
-{
-	const regmatch_t *m = &rep->m[rep->rule->cap_fn];
-
-	return m->rm_so >= 0 && sym_name(msg + m->rm_so, name, size) &&
-	       blamable(rep->rule, name);
-}
-
-/* Kernel message of line @i, or NULL for user space output. */
-static const char *kmsg(const struct con_log *log, size_t i)
-{
-	return log->v[i].msg;
-}
-
-/* First line in [@from, @to) whose kernel message holds @s, or @to. */
-static size_t find_kmsg(const struct con_log *log, size_t from, size_t to,
-			const char *s)
-{
-	const char *msg;
-
-	for (; from < to; from++) {
-		msg = kmsg(log, from);
-		if (msg && strstr(msg, s))
-			break;
-	}
-	return from;
-}
-
-/* lockdep: "ffff88810... (&mm->mmap_lock){++++}-{3:3}, at: func+0x2f/0x80" */
-static bool fn_from_lock(const struct con_log *log, const struct report *rep,
-			 char *name, size_t size)
-{
-	size_t i = find_kmsg(log, rep->start + 1, rep->end, rep->rule->key);
-	size_t seen = 0;
-	const char *msg, *at;
-
-	while (++i < rep->end && seen < LOCK_AT_LINES) {
-		msg = kmsg(log, i);
-		if (!msg)
-			continue;
-		seen++;
-		at = strstr(msg, "at: ");
-		if (at)
-			return sym_name(skip_addr(at + 4), name, size) &&
-			       blamable(rep->rule, name);
-	}
-	return false;
-}
-
-/* "RIP: 0010:func+0x15/0x30 [mod]": the first one of the report only. */
-static bool fn_from_rip(const struct con_log *log, const struct report *rep,
-			char *name, size_t size)
-{
-	const char *msg;
-	size_t i;
-
-	for (i = rep->start; i < rep->end; i++) {
-		msg = kmsg(log, i);
-		if (!msg || !has_prefix(msg, "RIP: "))
-			continue;
-		msg += 5;
-		/* the code segment, "0010:" */
-		if (strspn(msg, "0123456789abcdef") == 4 && msg[4] == ':')
-			msg += 5;
-		return sym_name(skip_addr(msg), name, size) &&
-		       blamable(rep->rule, name);
-	}
-	return false;
-}
-
-enum trace_line {
-	TL_END,		/* not part of a stack trace */
-	TL_FRAME,	/* "func+0x1/0x2", name filled in */
-	TL_UNRELIABLE,	/* "? func+0x1/0x2" */
-	TL_IRQ_IN,	/* <IRQ>, <NMI>, <SOFTIRQ> */
-	TL_IRQ_OUT,	/* </IRQ>, </NMI>, </SOFTIRQ> */
-	TL_OTHER,	/* <TASK>, register dump of an interrupt frame, ... */
-};
-
-/*
- * "RIP: ", "Code: ", "R10: ", "FS:  ": the registers of an interrupted
- * context, printed inside a trace.
- */
-static bool is_regs_line(const char *msg)
-{
-	size_t n = 1;
-
-	if (!isupper((unsigned char)msg[0]))
-		return false;
-	while (n < 4 && isalnum((unsigned char)msg[n]))
-		n++;
-	return n >= 2 && msg[n] == ':' && msg[n + 1] == ' ';
-}
-
-static enum trace_line trace_line(const char *msg, char *name, size_t size)
-{
-	const char *p = skip_addr(msg);
-
-	if (msg[0] != ' ')
-		return is_regs_line(msg) ? TL_OTHER : TL_END;
-	if (p[0] == '<') {
-		if (strstr(p, "IRQ>") || strstr(p, "NMI>"))
-			return p[1] == '/' ? TL_IRQ_OUT : TL_IRQ_IN;
-		return TL_OTHER;
-	}
-	if (p[0] == '?' && p[1] == ' ')
-		return TL_UNRELIABLE;
-	return sym_name(p, name, size) ? TL_FRAME : TL_OTHER;
-}
-
-/* The first frame of the first Call Trace that is worth blaming. */
-static bool fn_from_trace(const struct con_log *log, const struct report *rep,
-			  char *name, size_t size)
-{
-	size_t i = find_kmsg(log, rep->start, rep->end, "Call Trace:");
-	bool no_irq = rep->rule->flags & R_NO_IRQ;
-	int irq_depth = 0;
-	const char *msg;
-
-	while (++i < rep->end) {
-		msg = kmsg(log, i);
-		if (!msg)
-			continue;
-		switch (trace_line(msg, name, size)) {
-		case TL_END:
-			return false;
-		case TL_IRQ_IN:
-			irq_depth++;
-			break;
-		case TL_IRQ_OUT:
-			irq_depth -= irq_depth > 0;
-			break;
-		case TL_FRAME:
-			if (!(no_irq && irq_depth) && blamable(rep->rule, name))
-				return true;
-			break;
-		default:
-			break;
-		}
-	}
-	return false;
-}
-
-/* Length of the "mm/foo.c:123" that @msg starts with, or 0. */
-static size_t src_line_len(const char *msg)
-{
-	size_t len = strcspn(msg, " ");
-	const char *colon = memrchr(msg, ':', len);
-
-	if (!colon || !memchr(msg, '.', colon - msg) ||
-	    colon + 1 == msg + len ||
-	    strspn(colon + 1, "0123456789") != len - (colon + 1 - msg))
-		return 0;
-	return len;
-}
-
-/* suspicious RCU usage: "mm/foo.c:123 suspicious rcu_dereference_check() usage!" */
-static bool src_from_lines(const struct con_log *log, const struct report *rep,
-			   char *name, size_t size)
-{
-	const char *msg;
-	size_t i, len;
-
-	for (i = rep->start + 1; i < rep->end; i++) {
-		msg = kmsg(log, i);
-		len = msg ? src_line_len(msg) : 0;
-		if (len && len < size) {
-			memcpy(name, msg, len);
-			name[len] = '\0';
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool report_function(const struct con_log *log,
-			    const struct report *rep, char *name, size_t size)
-{
-	unsigned int flags = rep->rule->flags;
-	const char *msg = kmsg(log, rep->start);
-
-	return ((flags & R_FN_HDR) && fn_from_header(rep, msg, name, size)) ||
-	       ((flags & R_FN_LOCK) && fn_from_lock(log, rep, name, size)) ||
-	       ((flags & R_FN_RIP) && fn_from_rip(log, rep, name, size)) ||
-	       ((flags & R_FN_TRACE) && fn_from_trace(log, rep, name, size)) ||
-	       ((flags & R_FN_SRC) && src_from_lines(log, rep, name, size));
-}
-
-/* ---- titles ---- */
-
-/* KASAN: " Read" or " Write", from "Read of size 8 at addr ...". */
-static const char *access_kind(const struct con_log *log,
-			       const struct report *rep)
-{
-	const char *msg;
-	size_t i;
-
-	for (i = rep->start + 1; i < rep->end; i++) {
-		msg = kmsg(log, i);
-		if (msg && has_prefix(msg, "Read of size "))
-			return " Read";
-		if (msg && has_prefix(msg, "Write of size "))
-			return " Write";
-	}
-	return "";
 }
 
 static bool is_hex_word(const char *w, size_t len)
@@ -901,23 +637,41 @@ static bool is_numeric_setting(const char *w, size_t len)
 	return false;
 }
 
-/* Append word @w to @out without its numbers ("0x1f", "1234"). */
-static void add_word(char *out, size_t size, const char *w, size_t len)
+static bool is_name_char(char c)
 {
-	size_t n = strlen(out), start = n, i = 0;
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/*
+ * Append word @w to @out without the numbers that stand alone in it
+ * ("0x1f", "1234", the 3 of "=3"), keeping those within names ("ip6",
+ * "loop5"). With @verbatim (a function name) the word is taken as it is.
+ */
+static void add_word(char *out, size_t size, const char *w, size_t len,
+		     bool verbatim)
+{
+	size_t n = strlen(out), start = n, i = 0, j;
 
 	if (n && n + 1 < size)
 		out[n++] = ' ';
 	while (i < len && n + 1 < size) {
-		if (w[i] == '0' && i + 1 < len && w[i + 1] == 'x') {
-			for (i += 2; i < len && isxdigit((unsigned char)w[i]); i++)
+		bool bound = verbatim ? false : i == 0 || !is_name_char(w[i - 1]);
+
+		j = i;
+		if (bound && w[i] == '0' && i + 1 < len && w[i + 1] == 'x')
+			for (j = i + 2; j < len && isxdigit((unsigned char)w[j]); j++)
 				;
-		} else if (is_digit(w[i])) {
-			while (i < len && is_digit(w[i]))
-				i++;
-		} else {
-			out[n++] = w[i++];
+		else if (bound && is_digit(w[i]))
+			for (; j < len && is_digit(w[j]); j++)
+				;
+		if (j > i && (j == len || !is_name_char(w[j]))) {
+			i = j;		/* a number of its own: left out */
+			continue;
 		}
+		do
+			out[n++] = w[i++];
+		while (i < len && n + 1 < size && is_name_char(w[i]) &&
+		       is_name_char(w[i - 1]));
 	}
 	/* Nothing of the word was left: take back the blank. */
 	if (n == start + (start != 0))
@@ -948,9 +702,9 @@ static void normalise(char *s, size_t size)
 			continue;
 		after_sym = sym_name(w, name, sizeof(name));
 		if (after_sym)
-			add_word(s, size, name, strlen(name));
+			add_word(s, size, name, strlen(name), true);
 		else if (!is_hex_word(w, len) && !is_numeric_setting(w, len))
-			add_word(s, size, w, len);
+			add_word(s, size, w, len, false);
 	}
 	free(in);
 }
@@ -973,52 +727,80 @@ static void first_clause(char *s)
 		p[-1] = '\0';
 }
 
-static void submatch(const char *msg, const regmatch_t *m, char *buf,
-		     size_t size)
-{
-	size_t len = 0;
+/* ---- headers ---- */
 
-	if (m->rm_so >= 0) {
-		len = m->rm_eo - m->rm_so;
-		if (len >= size)
-			len = size - 1;
-		memcpy(buf, msg + m->rm_so, len);
-	}
-	buf[len] = '\0';
+/* Index of the first rule whose header @s is, or -1. */
+static int header_at(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NRULES; i++)
+		if (!strncmp(s, eng.r[i].lit, eng.r[i].lit_len) &&
+		    cre_match(&eng.r[i].hdr, s, NULL))
+			return i;
+	return -1;
 }
 
-static void report_title(const struct con_log *log, const struct report *rep,
-			 char *title, size_t size)
+/* A header in @s itself or after one or two of header_prefixes[]. */
+static int header_in(const char *s, const char **at)
 {
-	const struct rule *r = rep->rule;
-	char cap[TITLE_LEN] = "", fn[NAME_LEN];
-	size_t n;
+	const char *const *p;
+	int r, depth;
 
-	if (r->cap_stem)
-		submatch(kmsg(log, rep->start), &rep->m[r->cap_stem], cap,
-			 sizeof(cap));
-	if (r->flags & R_CLAUSE)
-		first_clause(cap);
-	if (r->flags & R_REASON)
-		normalise(cap, sizeof(cap));
-
-	if (report_function(log, rep, fn, sizeof(fn))) {
-		snprintf(title, size, r->stem, cap);
-		n = strlen(title);
-		snprintf(title + n, size - n, "%s%s%s",
-			 r->flags & R_ACCESS ? access_kind(log, rep) : "",
-			 r->flags & R_FN_SRC ? " at " : " in ", fn);
-	} else if (r->fallback && cap[0]) {
-		snprintf(title, size, r->fallback, cap);
-	} else {
-		snprintf(title, size, r->stem, cap);
-		n = strlen(title);
-		if (r->flags & R_ACCESS)
-			snprintf(title + n, size - n, "%s", access_kind(log, rep));
+	for (depth = 0; depth < 3; depth++) {
+		/* Every header starts with a letter; frames and dumps do not. */
+		if (isalpha((unsigned char)s[0])) {
+			r = header_at(s);
+			if (r >= 0) {
+				*at = s;
+				return r;
+			}
+		}
+		for (p = header_prefixes; *p; p++)
+			if (has_prefix(s, *p))
+				break;
+		if (!*p)
+			return -1;
+		s += strlen(*p);
 	}
+	return -1;
 }
 
-/* ---- reports to splats ---- */
+/* The header in line @l, if any: in its message or after a second stamp. */
+static int header_of(const struct cline *l, const char **at)
+{
+	const char *login;
+	int r = header_in(l->msg, at);
+
+	if (r < 0 && l->msg2)
+		r = header_in(l->msg2, at);
+	/* a console that printed over a login prompt: "foo login: BUG: ..." */
+	if (r < 0 && l->ctx == CTX_NONE && (login = strstr(l->msg, " login: ")) &&
+	    !memchr(l->msg, ' ', login - l->msg))
+		r = header_in(login + 8, at);
+	return r;
+}
+
+/* ---- reports ---- */
+
+struct report {
+	size_t start;		/* the header line */
+	size_t end;		/* one past its last line */
+	const char *hdr;	/* the header within the line */
+	int rule;		/* the rule the header matched first */
+	long ctx;		/* the header line's context */
+	bool took_oops;		/* an R_OOPS line was folded into it */
+	bool took_leak;
+};
+
+struct scan {
+	const struct con_log *log;
+	unsigned int ctx_before;
+	struct splat_list *out;
+	struct report *rep;
+	size_t nrep;
+	int *start_of;		/* per line: report starting there, or -1 */
+};
 
 /* A line of @c only, as printed around lockdep and KASAN reports. */
 static bool is_ruler(const char *msg, char c)
@@ -1030,22 +812,148 @@ static bool is_ruler(const char *msg, char c)
 	return n >= RULER_MIN && msg[n] == '\0';
 }
 
-/* "------------[ cut here ]------------" leads in WARN and BUG reports. */
+/* "------------[ cut here ]------------" leads in WARNING and BUG reports. */
 static bool is_cut_here(const char *msg)
 {
 	return has_prefix(msg, "------------[ cut here ]");
 }
 
-/* Does the kernel line @msg end the open report @rep (and belong to it)? */
-static bool ends_report(const struct report *rep, const char *msg)
+/* Is line @i a line of the report in context @ctx? */
+static bool in_context(const struct con_log *log, size_t i, long ctx,
+		       bool cpus)
 {
-	unsigned int flags = rep->rule->flags;
+	long c = log->v[i].ctx;
 
+	return c == ctx || (cpus && is_cpu_ctx(c));
+}
+
+/* The nearest line of context @ctx before @i (@dir -1) or after it (+1). */
+static const char *neighbour(const struct con_log *log, size_t i, long ctx,
+			     int dir)
+{
+	size_t j = i;
+
+	while (dir < 0 ? j > 0 : j + 1 < log->n) {
+		j += dir;
+		if (log->v[j].ctx == ctx)
+			return log->v[j].msg;
+	}
+	return NULL;
+}
+
+/* SLUB: "=====" before the header or "-----" after it. */
+static bool is_ruled(const struct con_log *log, size_t i)
+{
+	const char *prev = neighbour(log, i, log->v[i].ctx, -1);
+	const char *next = neighbour(log, i, log->v[i].ctx, 1);
+
+	return (prev && is_ruler(prev, '=')) || (next && is_ruler(next, '-'));
+}
+
+/* The latest report of context @ctx, or NULL. */
+static struct report *last_report(struct scan *sc, long ctx)
+{
+	size_t i = sc->nrep;
+
+	while (i--)
+		if (sc->rep[i].ctx == ctx)
+			return &sc->rep[i];
+	return NULL;
+}
+
+/*
+ * Is the header at line @i, of rule @r, part of the report before it
+ * rather than a report of its own? Marks it taken then.
+ */
+static bool taken_by_last(struct scan *sc, size_t i, const struct rule *r)
+{
+	struct report *last = last_report(sc, sc->log->v[i].ctx);
+	unsigned int lf;
+
+	if (!last)
+		return false;
+	lf = rules[last->rule].flags;
+	if ((r->flags & R_OOPS) && (lf & R_OOPS_NEXT) && !last->took_oops &&
+	    i - last->start <= OOPS_FOLLOW_LINES) {
+		last->took_oops = true;
+		return true;
+	}
+	if ((r->flags & R_LEAK) && (lf & R_LEAK_NEXT) && !last->took_leak &&
+	    i - last->start <= LEAK_FOLLOW_LINES) {
+		last->took_leak = true;
+		return true;
+	}
+	return (r->flags & R_INSIDE) && i - last->start <= INSIDE_LINES;
+}
+
+/* Find where reports start. Returns 0, or -1 when out of memory. */
+static int find_starts(struct scan *sc)
+{
+	const struct con_log *log = sc->log;
+	bool kernel_seen = false;
+	struct report *v, *rep;
+	size_t i, cap = 0;
+	const char *at;
+	int r;
+
+	for (i = 0; i < log->n; i++) {
+		sc->start_of[i] = -1;
+		r = header_of(&log->v[i], &at);
+		/* user space lines: only kmemleak's file and the boot loader */
+		if (r >= 0 && log->v[i].user && !(rules[r].flags & R_USER_OK))
+			r = -1;
+		if (r >= 0 && !((rules[r].flags & R_AFTER_KERNEL) && !kernel_seen) &&
+		    !((rules[r].flags & R_RULED) && !is_ruled(log, i)) &&
+		    !taken_by_last(sc, i, &rules[r])) {
+			if (sc->nrep == cap) {
+				cap = cap ? 2 * cap : 16;
+				v = realloc(sc->rep, cap * sizeof(*v));
+				if (!v)
+					return -1;
+				sc->rep = v;
+			}
+			rep = &sc->rep[sc->nrep];
+			memset(rep, 0, sizeof(*rep));
+			rep->start = i;
+			rep->hdr = at;
+			rep->rule = r;
+			rep->ctx = log->v[i].ctx;
+			sc->start_of[i] = sc->nrep++;
+		}
+		kernel_seen |= log->v[i].ctx != CTX_NONE;
+	}
+	return 0;
+}
+
+/* Does the kernel line @msg end the report (and belong to it)? */
+static bool ends_report(unsigned int flags, const char *msg)
+{
 	if (has_prefix(msg, "---[ end "))
 		return true;
 	if ((flags & R_END_RULER) && is_ruler(msg, '='))
 		return true;
-	return (flags & R_END_TASK) && !strcmp(skip_addr(msg), "</TASK>");
+	if (flags & R_END_TASK) {
+		while (*msg == ' ')
+			msg++;
+		return !strcmp(msg, "</TASK>");
+	}
+	return false;
+}
+
+/* Does a report that begins at @hdr only repeat the stack of the one before? */
+static bool repeats_stack(const char *hdr)
+{
+	return has_prefix(hdr, "Kernel panic - not syncing") ||
+	       has_prefix(hdr, "WARNING: possible circular locking dependency detected");
+}
+
+/* Headers printed in the middle of another report, as part of it. */
+static bool within_report(const char *hdr)
+{
+	return has_prefix(hdr, "invalid opcode: 0000") ||
+	       has_prefix(hdr, "unregister_netdevice: waiting for") ||
+	       has_prefix(hdr, "PANIC: double fault") ||
+	       has_prefix(hdr, "Internal error:");
 }
 
 /*
@@ -1058,14 +966,482 @@ static size_t lead_in_start(const struct con_log *log,
 	const char *msg;
 
 	while (next > rep->start + 1) {
-		msg = kmsg(log, next - 1);
-		if (!msg || !(is_cut_here(msg) || is_ruler(msg, '=') ||
-			      is_ruler(msg, '-')))
+		msg = log->v[next - 1].msg;
+		if (log->v[next - 1].ctx != rep->ctx ||
+		    !(is_cut_here(msg) || is_ruler(msg, '=') || is_ruler(msg, '-')))
 			break;
 		next--;
 	}
 	return next;
 }
+
+/* One past the last line of @rep. */
+static size_t report_end(const struct scan *sc, const struct report *rep)
+{
+	const struct con_log *log = sc->log;
+	unsigned int flags = rules[rep->rule].flags;
+	size_t head = flags & R_SHORT_HEAD ? HEAD_LINES_SHORT : HEAD_LINES;
+	size_t j, lines = 1;
+	bool cpus = false;
+	const char *msg;
+	int next;
+
+	if (flags & R_ONE_LINE)
+		return rep->start + 1;
+	for (j = rep->start + 1; j < log->n; j++) {
+		if (j - rep->start >= REPORT_MAX_LINES)
+			return j;
+		if (!in_context(log, j, rep->ctx, cpus))
+			continue;
+		msg = log->v[j].msg;
+		lines++;
+		next = sc->start_of[j];
+		if (next >= 0) {
+			/*
+			 * A panic or lockdep report after the first lines of
+			 * this one ends it; one sooner, a header printed as
+			 * part of it or, with caller fields, one from the
+			 * same task does not (its lines are this report's).
+			 */
+			if (repeats_stack(sc->rep[next].hdr)) {
+				if (lines <= head)
+					continue;
+			} else if (rep->ctx > CTX_CONSOLE ||
+				   within_report(sc->rep[next].hdr)) {
+				continue;
+			}
+			return lead_in_start(log, rep, j);
+		}
+		if (strstr(msg, "Sending NMI from CPU"))
+			cpus = true;
+		if (is_cut_here(msg))
+			return j;
+		if (ends_report(flags, msg))
+			return j + 1;
+	}
+	return log->n;
+}
+
+/* ---- the lines of a report ---- */
+
+struct rlines {
+	const char **v;		/* v[0] is the header */
+	size_t n;
+};
+
+/*
+ * The report's lines that titles are made from: its context's, without
+ * the unreliable "? func+0x1/0x2" frames and lockdep's taint notice.
+ */
+static int report_lines(const struct scan *sc, const struct report *rep,
+			struct rlines *rl)
+{
+	const struct con_log *log = sc->log;
+	bool cpus = false;
+	const char *msg;
+	size_t j;
+
+	rl->n = 0;
+	rl->v = malloc((rep->end - rep->start + 1) * sizeof(*rl->v));
+	if (!rl->v)
+		return -1;
+	rl->v[rl->n++] = rep->hdr;
+	for (j = rep->start + 1; j < rep->end; j++) {
+		if (!in_context(log, j, rep->ctx, cpus))
+			continue;
+		msg = log->v[j].msg;
+		if (strstr(msg, "Sending NMI from CPU"))
+			cpus = true;
+		if ((strstr(msg, " ? ") && !strstr(msg, "<EOI>")) ||
+		    strstr(msg, "Disabling lock debugging due to kernel taint"))
+			continue;
+		rl->v[rl->n++] = msg;
+	}
+	return 0;
+}
+
+/* ---- frames ---- */
+
+struct frames {
+	char name[MAX_FRAMES][NAME_LEN];
+	size_t n;
+};
+
+static bool skipped(const struct crule *c, const char *name)
+{
+	return cre_match(&eng.skip_all, name, NULL) ||
+	       cre_match(&c->skip, name, NULL);
+}
+
+/* Copy capture @k of @re's match @m in @s to @buf. */
+static bool capture(const struct cre *re, const regmatch_t *m, int k,
+		    const char *s, char *buf, size_t size)
+{
+	const regmatch_t *g = &m[re->cap[k]];
+	size_t len;
+
+	if (g->rm_so < 0)
+		return false;
+	len = g->rm_eo - g->rm_so;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, s + g->rm_so, len);
+	buf[len] = '\0';
+	return true;
+}
+
+/*
+ * C++ names as the demangler prints them without parameters:
+ * "_Z8fakeNameiii" is fakeName, "_ZN2ns3fooEv" ns::foo.
+ */
+static void demangle(char *name, size_t size)
+{
+	char out[NAME_LEN];
+	const char *p = name + 2;
+	bool nested;
+	size_t n = 0, len;
+
+	if (!has_prefix(name, "_Z"))
+		return;
+	nested = *p == 'N';
+	p += nested;
+	do {
+		if (!is_digit(*p))
+			return;
+		for (len = 0; is_digit(*p); p++)
+			len = len * 10 + (*p - '0');
+		if (len == 0 || strlen(p) < len || n + len + 3 >= sizeof(out))
+			return;
+		if (n) {
+			out[n++] = ':';
+			out[n++] = ':';
+		}
+		memcpy(out + n, p, len);
+		n += len;
+		p += len;
+	} while (nested && *p != 'E');
+	out[n] = '\0';
+	snprintf(name, size, "%s", out);
+}
+
+/* Add the frames @re captured in @s to @f, unless they are to be skipped. */
+static void add_frames(struct frames *f, const struct crule *c,
+		       const struct cre *re, const regmatch_t *m, const char *s)
+{
+	char name[NAME_LEN];
+	int k;
+
+	for (k = 0; k < re->ncap; k++)
+		if (capture(re, m, k, s, name, sizeof(name)) && name[0] &&
+		    (demangle(name, sizeof(name)), !skipped(c, name)) &&
+		    f->n < MAX_FRAMES)
+			strcpy(f->name[f->n++], name);
+}
+
+/* @name without the syscall prefix that leaves it shortest. */
+static const char *strip_frame(const char *name)
+{
+	const char *best = name;
+	const char *const *p;
+
+	for (p = frame_prefixes; *p; p++)
+		if (has_prefix(name, *p) && strlen(name + strlen(*p)) < strlen(best))
+			best = name + strlen(*p);
+	return best;
+}
+
+/* Stalls: the frame above the first generic entry point. */
+static const char *stall_frame(const struct frames *f)
+{
+	const char *prev = f->n ? strip_frame(f->name[0]) : NULL, *s;
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		s = strip_frame(f->name[i]);
+		if (cre_match(&eng.stall_anchor, s, NULL))
+			return strstr(s, "smp_call_function") ? "smp_call_function" : prev;
+		prev = s;
+	}
+	return NULL;
+}
+
+/*
+ * Hung tasks hang in victims all over the kernel: waits for RCU and for
+ * the rtnl lock are grouped, then the first frame that is not a wait.
+ */
+static const char *hang_frame(const struct frames *f)
+{
+	static const char *const waits[] = {
+		"sched", "_lock", "_slowlock", "down", "rwsem", "completion",
+		"kthread", "wait", "synchronize", "context_switch",
+		"__switch_to", "cancel_delayed_work", "rcu_barrier",
+	};
+	static const char *const synchronize[] = {
+		"synchronize_rcu", "synchronize_srcu", "synchronize_net",
+		"synchronize_sched",
+	};
+	const char *s;
+	size_t i, k;
+
+	for (i = 0; i < f->n; i++) {
+		s = strip_frame(f->name[i]);
+		if (strstr(s, "rtnl_lock"))
+			return s;
+		for (k = 0; k < ARRAY_SIZE(synchronize); k++)
+			if (strstr(s, synchronize[k]))
+				return "synchronize_rcu";
+	}
+	for (i = 0; i < f->n; i++) {
+		s = strip_frame(f->name[i]);
+		for (k = 0; k < ARRAY_SIZE(waits) && !strstr(s, waits[k]); k++)
+			;
+		if (k == ARRAY_SIZE(waits))
+			return s;
+	}
+	return NULL;
+}
+
+static const char *pick_frame(const struct rule *r, const struct frames *f)
+{
+	switch (r->x) {
+	case X_STALL:
+		return stall_frame(f);
+	case X_HANG:
+		return hang_frame(f);
+	default:
+		return f->n ? strip_frame(f->name[0]) : NULL;
+	}
+}
+
+struct args {
+	char v[MAX_ARGS][TITLE_LEN];
+	bool set[MAX_ARGS];
+	int n;
+};
+
+static void arg_add(struct args *a, const char *s)
+{
+	if (a->n >= MAX_ARGS)
+		return;
+	a->set[a->n] = s && s[0];
+	snprintf(a->v[a->n], sizeof(a->v[a->n]), "%s", s ? s : "");
+	a->n++;
+}
+
+/*
+ * Walk @parts over the report's lines, adding one frame per stack to @a.
+ * Returns false when a stack gave no frame or the report looks mixed
+ * with a fault-injection stack.
+ */
+static bool run_parts(const struct rule *r, const struct crule *c,
+		      const struct cpart *parts, int np,
+		      const struct rlines *rl, struct args *a,
+		      struct frames *f)
+{
+	regmatch_t m[MAX_SUB + 1];
+	int pi, stacks = 0, fi;
+	const char *key, *ln;
+	size_t li = 0;
+	bool ok = true;
+
+	f->n = 0;
+	for (pi = 0;; pi++) {
+		if (pi == np || (parts[pi].stack && stacks > 0)) {
+			key = pick_frame(r, f);
+			ok &= key != NULL;
+			arg_add(a, key);
+			f->n = 0;
+		}
+		if (pi == np)
+			break;
+		if (!parts[pi].stack) {
+			while (li < rl->n) {
+				ln = rl->v[li++];
+				if (cre_match(&eng.corrupted, ln, NULL)) {
+					ok = false;
+					break;
+				}
+				if (cre_match(&parts[pi].re, ln, m)) {
+					add_frames(f, c, &parts[pi].re, m, ln);
+					break;
+				}
+			}
+			continue;
+		}
+		stacks++;
+		while (li < rl->n) {
+			ln = rl->v[li++];
+			if (cre_match(&eng.corrupted, ln, NULL)) {
+				ok = false;
+				break;
+			}
+			if (cre_match(&eng.stack_start, ln, NULL))
+				break;
+			if (pi + 1 < np && !parts[pi + 1].stack &&
+			    cre_match(&parts[pi + 1].re, ln, m)) {
+				add_frames(f, c, &parts[pi + 1].re, m, ln);
+				pi++;
+				break;
+			}
+			for (fi = 0; fi < (int)ARRAY_SIZE(eng.frame); fi++) {
+				if (cre_match(&eng.frame[fi], ln, m)) {
+					add_frames(f, c, &eng.frame[fi], m, ln);
+					break;
+				}
+			}
+		}
+	}
+	return ok;
+}
+
+/* ---- titles ---- */
+
+/*
+ * @fmt with its %N taken from @a; false if one of them is missing. With
+ * @cut, the text from the last " in %" on is left out.
+ */
+static bool format_title(const char *fmt, const struct args *a, bool cut,
+			 char *out, size_t size)
+{
+	const char *end = fmt + strlen(fmt), *p, *q;
+	size_t n = 0;
+	int k;
+
+	if (cut) {
+		for (q = strstr(fmt, " in %"), p = NULL; q; q = strstr(q + 1, " in %"))
+			p = q;
+		if (!p)
+			return false;
+		end = p;
+	}
+	out[0] = '\0';
+	for (p = fmt; p < end && n + 1 < size; p++) {
+		if (*p == '%' && is_digit(p[1])) {
+			k = p[1] - '1';
+			if (k < 0 || k >= a->n || !a->set[k])
+				return false;
+			n += snprintf(out + n, size - n, "%s", a->v[k]);
+			if (n >= size)
+				n = size - 1;
+			p++;
+			continue;
+		}
+		out[n++] = *p;
+		out[n] = '\0';
+	}
+	return true;
+}
+
+/* Control characters and bytes outside ASCII out, blanks folded. */
+static void sanitize(char *s)
+{
+	unsigned char c, prev = ' ';
+	char *in = s, *out = s;
+
+	while ((c = *in++)) {
+		if (c == '\t')
+			c = ' ';
+		if (c < 0x20 || c >= 0x7f || (c == ' ' && prev == ' '))
+			continue;
+		*out++ = c;
+		prev = c;
+	}
+	while (out > s && out[-1] == ' ')
+		out--;
+	*out = '\0';
+}
+
+/*
+ * Title @rep by rule @ri. False when the rule's later lines are not in
+ * the report (the next rule is to be tried).
+ */
+static bool title_by(size_t ri, const struct rlines *rl, struct frames *f,
+		     char *title, size_t size)
+{
+	const struct rule *r = &rules[ri];
+	const struct crule *c = &eng.r[ri];
+	regmatch_t m[MAX_SUB + 1];
+	char buf[TITLE_LEN];
+	struct args a = { .n = 0 };
+	size_t li = 1;
+	int k, i, n;
+
+	if (!cre_match(&c->hdr, rl->v[0], m))
+		return false;
+	for (k = 0; k < c->hdr.ncap; k++) {
+		if (!capture(&c->hdr, m, k, rl->v[0], buf, sizeof(buf)))
+			buf[0] = '\0';
+		if (r->flags & R_CLAUSE)
+			first_clause(buf);
+		if (r->flags & R_REASON)
+			normalise(buf, sizeof(buf));
+		arg_add(&a, buf);
+	}
+	for (i = 0; i < c->nreport; i++) {
+		for (; li < rl->n; li++) {
+			if (cre_match(&c->report[i], rl->v[li], m))
+				break;
+			if (i == 0 && (r->flags & R_NEXT_LINE))
+				return false;
+		}
+		if (li == rl->n)
+			return false;
+		for (k = 0; k < c->report[i].ncap; k++) {
+			if (!capture(&c->report[i], m, k, rl->v[li], buf, sizeof(buf)))
+				buf[0] = '\0';
+			arg_add(&a, buf);
+		}
+		li++;
+	}
+	if (c->nparts) {
+		n = a.n;
+		if (!run_parts(r, c, c->parts, c->nparts, rl, &a, f) &&
+		    c->nparts2) {
+			a.n = n;
+			run_parts(r, c, c->parts2, c->nparts2, rl, &a, f);
+		}
+	}
+	if (!format_title(r->fmt, &a, false, title, size) &&
+	    !(r->fb && format_title(r->fb, &a, false, title, size)) &&
+	    !format_title(r->fmt, &a, true, title, size))
+		snprintf(title, size, "%s", r->fmt);
+	sanitize(title);
+	return true;
+}
+
+/*
+ * The title and kind of @rep: by its rule, or by a later one. Returns 0,
+ * 1 when the header is not a report after all (R_NEXT_LINE: the line
+ * after it is not what it needs), -1 when out of memory.
+ */
+static int report_title(struct scan *sc, const struct report *rep,
+			struct frames *f, char *title, size_t size,
+			const char **kind)
+{
+	struct rlines rl;
+	size_t ri;
+
+	if (report_lines(sc, rep, &rl))
+		return -1;
+	for (ri = rep->rule; ri < NRULES; ri++) {
+		if (title_by(ri, &rl, f, title, size)) {
+			*kind = rules[ri].kind;
+			free(rl.v);
+			return 0;
+		}
+	}
+	free(rl.v);
+	if (rules[rep->rule].flags & R_NEXT_LINE)
+		return 1;
+	/* no rule's later lines are there: the header line is the title */
+	snprintf(title, size, "%s", rep->hdr);
+	normalise(title, size);
+	sanitize(title);
+	*kind = rules[rep->rule].kind;
+	return 0;
+}
+
+/* ---- reports to splats ---- */
 
 static struct splat *find_splat(struct splat_list *list, const char *title)
 {
@@ -1089,7 +1465,8 @@ static void splat_free(struct splat *s)
 }
 
 static int splat_fill(struct splat *s, const struct scan *sc,
-		      const struct report *rep, const char *title)
+		      const struct report *rep, const char *title,
+		      const char *kind)
 {
 	size_t from, to, i;
 
@@ -1100,7 +1477,7 @@ static int splat_fill(struct splat *s, const struct scan *sc,
 
 	memset(s, 0, sizeof(*s));
 	s->title = strdup(title);
-	s->kind = strdup(rep->rule->kind);
+	s->kind = strdup(kind);
 	s->line = rep->start + 1;
 	s->count = 1;
 	s->context = calloc(to - from, sizeof(*s->context));
@@ -1118,15 +1495,19 @@ nomem:
 	return -1;
 }
 
-/* Title the finished report and fold it into the list. */
-static int report_done(struct scan *sc, struct report *rep, size_t end)
+/* Title the report and fold it into the list. */
+static int report_done(struct scan *sc, const struct report *rep,
+		       struct frames *f)
 {
 	struct splat_list *out = sc->out;
 	char title[TITLE_LEN];
+	const char *kind;
 	struct splat *s, *v;
+	int ret;
 
-	rep->end = end;
-	report_title(sc->log, rep, title, sizeof(title));
+	ret = report_title(sc, rep, f, title, sizeof(title), &kind);
+	if (ret)
+		return ret < 0 ? -1 : 0;
 	s = find_splat(out, title);
 	if (s) {
 		s->count++;
@@ -1136,76 +1517,33 @@ static int report_done(struct scan *sc, struct report *rep, size_t end)
 	if (!v)
 		return -1;
 	out->v = v;
-	if (splat_fill(&out->v[out->n], sc, rep, title))
+	if (splat_fill(&out->v[out->n], sc, rep, title, kind))
 		return -1;
 	out->n++;
 	return 0;
 }
 
-/* Is the R_OOPS header at line @i the second line of the open @rep? */
-static bool oops_follows(const struct report *rep, const struct rule *r,
-			 size_t i)
-{
-	return (r->flags & R_OOPS) && (rep->rule->flags & R_OOPS_NEXT) &&
-	       !rep->oops_seen && i - rep->start <= OOPS_FOLLOW_LINES;
-}
-
-static struct report *report_open(struct report *rep, const struct rule *r,
-				  size_t start, const regmatch_t *m)
-{
-	memset(rep, 0, sizeof(*rep));
-	rep->rule = r;
-	rep->start = start;
-	memcpy(rep->m, m, sizeof(rep->m));
-	return rep;
-}
-
-/* Finish *@open at @end, one past its last line; no report is open then. */
-static int report_close(struct scan *sc, struct report **open, size_t end)
-{
-	int ret = report_done(sc, *open, end);
-
-	*open = NULL;
-	return ret;
-}
-
 static int scan_log(struct scan *sc)
 {
-	const struct con_log *log = sc->log;
-	struct report rep, *open = NULL;
-	regmatch_t m[NMATCH];
-	const char *msg;
+	struct frames *f;
 	size_t i;
-	int r;
+	int ret = -1;
 
-	for (i = 0; i < log->n; i++) {
-		if (open && i - open->start >= REPORT_MAX_LINES &&
-		    report_close(sc, &open, i))
-			return -1;
-		msg = kmsg(log, i);
-		if (!msg)
-			continue;
-		r = match_header(sc, msg, m);
-		if (r >= 0 && open && oops_follows(open, &rules[r], i)) {
-			open->oops_seen = true;
-		} else if (r >= 0) {
-			if (open && report_close(sc, &open,
-						 lead_in_start(log, open, i)))
-				return -1;
-			open = report_open(&rep, &rules[r], i, m);
-			if ((open->rule->flags & R_ONE_LINE) &&
-			    report_close(sc, &open, i + 1))
-				return -1;
-		} else if (open && is_cut_here(msg)) {
-			/* WARN() prints it, then its message, then the header */
-			if (report_close(sc, &open, i))
-				return -1;
-		} else if (open && ends_report(open, msg)) {
-			if (report_close(sc, &open, i + 1))
-				return -1;
-		}
-	}
-	return open ? report_close(sc, &open, log->n) : 0;
+	sc->start_of = malloc((sc->log->n + 1) * sizeof(*sc->start_of));
+	f = malloc(sizeof(*f));
+	if (!sc->start_of || !f || find_starts(sc))
+		goto out;
+	for (i = 0; i < sc->nrep; i++)
+		sc->rep[i].end = report_end(sc, &sc->rep[i]);
+	for (i = 0; i < sc->nrep; i++)
+		if (report_done(sc, &sc->rep[i], f))
+			goto out;
+	ret = 0;
+out:
+	free(f);
+	free(sc->start_of);
+	free(sc->rep);
+	return ret;
 }
 
 /* ---- interface ---- */
@@ -1214,22 +1552,19 @@ int console_scan_stream(FILE *in, unsigned int ctx_before,
 			struct splat_list *out)
 {
 	struct con_log log = { 0 };
-	struct scan sc;
+	struct scan sc = { 0 };
 	int ret;
 
 	out->v = NULL;
 	out->n = 0;
+	if (engine_init())
+		return -1;
 	if (log_read(in, &log))
 		return -1;
-	if (scan_init(&sc)) {
-		log_free(&log);
-		return -1;
-	}
 	sc.log = &log;
 	sc.ctx_before = ctx_before;
 	sc.out = out;
 	ret = scan_log(&sc);
-	scan_exit(&sc);
 	log_free(&log);
 	if (ret) {
 		splat_list_free(out);
@@ -1276,6 +1611,7 @@ int splat_list_has_panic(const struct splat_list *list)
 			return 1;
 	return 0;
 }
+
 
 /* ---- output ---- */
 
