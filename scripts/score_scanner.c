@@ -28,7 +28,8 @@
  *   score logs=N crash=N clean=N skipped=N reported=N recall=P
  *     class_right=N class=P fn_named=N fn_right=N function=P
  *     false_reports=N false=P
- * (one line; P are percentages with one decimal). --list also prints,
+ * (one line; P are percentages with one decimal, "-" when nothing was
+ * counted). --list also prints,
  * per case, the file name, what syzkaller and the scanner say and the
  * verdicts.
  *
@@ -410,36 +411,73 @@ static void score_case(const char *name, const struct scase *c,
 		printf("%s\t\tfamily %s, kind %s\n", name, fam, s->kind);
 }
 
-static double pct(unsigned int n, unsigned int of)
+/* @n of @of in percent, one decimal; "-" when there is nothing to count. */
+static const char *pct(char *buf, size_t size, unsigned int n, unsigned int of)
 {
-	return of ? 100.0 * n / of : 0.0;
+	if (!of)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.1f", 100.0 * n / of);
+	return buf;
+}
+
+static void print_row(const char *what, unsigned int n, unsigned int of)
+{
+	char p[16];
+
+	printf("  %-44s %6u %6u %6s%s\n", what, n, of, pct(p, sizeof(p), n, of),
+	       of ? "%" : "");
 }
 
 static void print_totals(const char *dir, const struct totals *t)
 {
+	char p[4][16];
+
 	printf("console scanner against %s\n", dir);
 	printf("  %u logs: %u crash, %u clean", t->logs, t->crash, t->clean);
 	if (t->skipped)
-		printf(", %u files skipped (not in the format)", t->skipped);
+		printf(", %u file%s skipped (not in the format)", t->skipped,
+		       t->skipped == 1 ? "" : "s");
 	printf("\n\n");
-	printf("  %-44s %6s %6s %7s\n", "", "right", "of", "%");
-	printf("  %-44s %6u %6u %6.1f%%\n", "recall (crash logs reported)",
-	       t->reported, t->crash, pct(t->reported, t->crash));
-	printf("  %-44s %6u %6u %6.1f%%\n", "class family right (of those reported)",
-	       t->class_right, t->reported, pct(t->class_right, t->reported));
-	printf("  %-44s %6u %6u %6.1f%%\n", "function right (where syzkaller names one)",
-	       t->fn_right, t->fn_named, pct(t->fn_right, t->fn_named));
-	printf("  %-44s %6u %6u %6.1f%%\n", "false reports (clean logs reported)",
-	       t->false_rep, t->clean, pct(t->false_rep, t->clean));
+	printf("  %-44s %6s %6s %7s\n", "", "n", "of", "%");
+	print_row("recall (crash logs reported)", t->reported, t->crash);
+	print_row("class family right (of those reported)", t->class_right,
+		  t->reported);
+	print_row("function right (where syzkaller names one)", t->fn_right,
+		  t->fn_named);
+	print_row("false reports (clean logs reported)", t->false_rep, t->clean);
 	printf("\n");
-	printf("score logs=%u crash=%u clean=%u skipped=%u reported=%u recall=%.1f "
-	       "class_right=%u class=%.1f fn_named=%u fn_right=%u function=%.1f "
-	       "false_reports=%u false=%.1f\n",
+	printf("score logs=%u crash=%u clean=%u skipped=%u reported=%u recall=%s "
+	       "class_right=%u class=%s fn_named=%u fn_right=%u function=%s "
+	       "false_reports=%u false=%s\n",
 	       t->logs, t->crash, t->clean, t->skipped, t->reported,
-	       pct(t->reported, t->crash), t->class_right,
-	       pct(t->class_right, t->reported), t->fn_named, t->fn_right,
-	       pct(t->fn_right, t->fn_named), t->false_rep,
-	       pct(t->false_rep, t->clean));
+	       pct(p[0], sizeof(p[0]), t->reported, t->crash), t->class_right,
+	       pct(p[1], sizeof(p[1]), t->class_right, t->reported), t->fn_named,
+	       t->fn_right, pct(p[2], sizeof(p[2]), t->fn_right, t->fn_named),
+	       t->false_rep, pct(p[3], sizeof(p[3]), t->false_rep, t->clean));
+}
+
+/* Files that are not cases, noted on stderr after the figures. */
+struct notes {
+	char *text;
+	size_t len;
+};
+
+static void note_skip(struct notes *nt, const char *path, const char *why)
+{
+	char *line, *p;
+	int len;
+
+	len = asprintf(&line, "%s: %s: %s, skipped\n", PROG, path, why);
+	if (len < 0)
+		return;
+	p = realloc(nt->text, nt->len + len + 1);
+	if (p) {
+		memcpy(p + nt->len, line, len + 1);
+		nt->text = p;
+		nt->len += len;
+	}
+	free(line);
 }
 
 static int by_version(const struct dirent **a, const struct dirent **b)
@@ -462,6 +500,7 @@ static int trouble(const char *fmt, const char *arg)
 
 int main(int argc, char **argv)
 {
+	struct notes notes = { 0 };
 	struct totals t = { 0 };
 	struct dirent **names;
 	struct splat_list l;
@@ -499,16 +538,14 @@ int main(int argc, char **argv)
 		}
 		text = read_all(path, &len);
 		if (!text) {
-			fprintf(stderr, "%s: %s: %s, skipped\n", PROG, path,
-				strerror(errno));
+			note_skip(&notes, path, strerror(errno));
 			t.skipped++;
 			free(path);
 			continue;
 		}
 		len = drop_nul(text, len);
 		if (parse_case(text, &c)) {
-			fprintf(stderr, "%s: %s: not in syzkaller's format, skipped\n",
-				PROG, path);
+			note_skip(&notes, path, "not in syzkaller's format");
 			t.skipped++;
 			free(text);
 			free(path);
@@ -527,10 +564,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	if (!t.logs)
+	if (!t.logs) {
+		free(notes.text);
 		return trouble("%s holds no console log in syzkaller's format", dir);
+	}
 	if (list)
 		printf("\n");
 	print_totals(dir, &t);
+	/* the files left out, once there is something to say about the rest */
+	if (notes.text)
+		fputs(notes.text, stderr);
+	free(notes.text);
 	return EXIT_OK;
 }
