@@ -87,6 +87,7 @@ check_join() {
 # --- host-side units --------------------------------------------------------
 
 check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
+check console_scanner_scoring scripts/tests/test-score-scanner.sh "$build/score-scanner"
 check report_verdicts scripts/tests/test-report.sh "$build/mmt-report"
 check workloads_host_selfcheck make -s -C workloads check O="$work/workloads"
 check writeback_wrapper_selfcheck sh workloads/writeback/selfcheck.sh "$build/guest/bin/mmt-writeback"
