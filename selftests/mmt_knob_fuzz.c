@@ -1594,7 +1594,7 @@ static void one_write(struct gen *g)
 		g->vetoed++;
 		pthread_mutex_lock(&report_lock);
 		if (g->vetoed <= MAX_REPORTS)
-			print_write("GENERATOR BUG (not sent, might be valid)", k, &w, 0, 0);
+			print_write("generator error (not sent, might be valid)", k, &w, 0, 0);
 		pthread_mutex_unlock(&report_lock);
 		return;
 	}
