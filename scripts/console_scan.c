@@ -351,6 +351,7 @@ static struct engine {
 	struct crule r[NRULES];
 	struct cre skip_all, corrupted, stack_start, stall_anchor;
 	struct cre frame[ARRAY_SIZE(frame_lines) - 1];
+	struct cre replacement[ARRAY_SIZE(replacements)];
 } eng;
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -431,6 +432,7 @@ static bool translate(const char *src, bool anchor, char *dst, size_t size,
 			case 'd': e = "[0-9]"; break;
 			case 's': e = "[[:space:]]"; break;
 			case 'w': e = "[[:alnum:]_]"; break;
+			case 'W': e = "[^[:alnum:]_]"; break;
 			case ']': e = "]"; break;
 			default: break;
 			}
@@ -554,6 +556,9 @@ static bool engine_build(void)
 	for (i = 0; i < ARRAY_SIZE(eng.frame); i++)
 		if (!cre_compile(&eng.frame[i], frame_lines[i], false))
 			return false;
+	for (i = 0; i < ARRAY_SIZE(replacements); i++)
+		if (!cre_compile(&eng.replacement[i], replacements[i].re, false))
+			return false;
 	for (i = 0; i < NRULES; i++) {
 		const struct rule *r = &rules[i];
 		struct crule *c = &eng.r[i];
@@ -590,123 +595,62 @@ static int engine_init(void)
 
 /* ---- free text ---- */
 
-/*
- * The function in a "func.cold+0x1a/0x40 [mod]" token: without offset,
- * module and compiler suffix (".cold", ".isra.0", ".constprop.0", ...),
- * which change from build to build.
- */
-static bool sym_name(const char *p, char *name, size_t size)
+/* One pass of replacement @k over @s; true if it changed anything. */
+static bool replace_once(size_t k, char *s, size_t size)
 {
+	const struct cre *c = &eng.replacement[k];
+	regmatch_t m[MAX_SUB + 1];
+	char out[TITLE_LEN];
+	const char *p = s, *w;
 	size_t n = 0, len;
+	bool changed = false;
+	int flags = 0, g;
 
-	while (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '.')
-		n++;
-	if (!n || strncmp(p + n, "+0x", 3))
+	out[0] = '\0';
+	while (*p && !regexec(&c->re, p, MAX_SUB + 1, m, flags)) {
+		if (m[0].rm_eo == m[0].rm_so)
+			break;
+		len = m[0].rm_so;
+		if (n + len >= sizeof(out))
+			break;
+		memcpy(out + n, p, len);
+		n += len;
+		for (w = replacements[k].with; *w && n + 1 < sizeof(out); w++) {
+			if (w[0] == '\\' && is_digit(w[1])) {
+				g = w[1] - '1';
+				w++;
+				if (g < 0 || g >= c->ncap || m[c->cap[g]].rm_so < 0)
+					continue;
+				len = m[c->cap[g]].rm_eo - m[c->cap[g]].rm_so;
+				if (n + len >= sizeof(out))
+					break;
+				memcpy(out + n, p + m[c->cap[g]].rm_so, len);
+				n += len;
+			} else {
+				out[n++] = *w;
+			}
+		}
+		out[n] = '\0';
+		p += m[0].rm_eo;
+		flags = REG_NOTBOL;
+		changed = true;
+	}
+	if (!changed)
 		return false;
-	len = strcspn(p, ".+");
-	if (!len || len >= size)
-		return false;
-	memcpy(name, p, len);
-	name[len] = '\0';
+	snprintf(out + n, sizeof(out) - n, "%s", p);
+	snprintf(s, size, "%s", out);
 	return true;
 }
 
-static bool is_hex_word(const char *w, size_t len)
-{
-	size_t i, digits = 0;
-
-	for (i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)w[i]))
-			return false;
-		digits += is_digit(w[i]);
-	}
-	return len >= 8 && digits;
-}
-
-/* Does the "key=value" word @w carry a number? */
-static bool is_numeric_setting(const char *w, size_t len)
-{
-	const char *eq = memchr(w, '=', len);
-	size_t i;
-
-	if (!eq)
-		return false;
-	for (i = eq + 1 - w; i < len; i++)
-		if (is_digit(w[i]))
-			return true;
-	return false;
-}
-
-static bool is_name_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_';
-}
-
-/*
- * Append word @w to @out without the numbers that stand alone in it
- * ("0x1f", "1234", the 3 of "=3"), keeping those within names ("ip6",
- * "loop5"). With @verbatim (a function name) the word is taken as it is.
- */
-static void add_word(char *out, size_t size, const char *w, size_t len,
-		     bool verbatim)
-{
-	size_t n = strlen(out), start = n, i = 0, j;
-
-	if (n && n + 1 < size)
-		out[n++] = ' ';
-	while (i < len && n + 1 < size) {
-		bool bound = verbatim ? false : i == 0 || !is_name_char(w[i - 1]);
-
-		j = i;
-		if (bound && w[i] == '0' && i + 1 < len && w[i + 1] == 'x')
-			for (j = i + 2; j < len && isxdigit((unsigned char)w[j]); j++)
-				;
-		else if (bound && is_digit(w[i]))
-			for (; j < len && is_digit(w[j]); j++)
-				;
-		if (j > i && (j == len || !is_name_char(w[j]))) {
-			i = j;		/* a number of its own: left out */
-			continue;
-		}
-		do
-			out[n++] = w[i++];
-		while (i < len && n + 1 < size && is_name_char(w[i]) &&
-		       is_name_char(w[i - 1]));
-	}
-	/* Nothing of the word was left: take back the blank. */
-	if (n == start + (start != 0))
-		n = start;
-	out[n] = '\0';
-}
-
-/*
- * Drop what changes from run to run out of free text such as a panic
- * reason: addresses, numbers, "key=value" settings with a number, and
- * offsets and modules of "func+0x1/0x2 [mod]".
- */
+/* The run-to-run parts of free text, replaced as replacements[] say. */
 static void normalise(char *s, size_t size)
 {
-	char *in = strdup(s), *w, name[NAME_LEN];
-	bool after_sym = false;
-	size_t len;
+	size_t k;
+	int rounds;
 
-	if (!in)
-		return;		/* keep the text as it is */
-	s[0] = '\0';
-	for (w = in; *w; w += len) {
-		w += strspn(w, " \t");
-		len = strcspn(w, " \t");
-		if (!len)
-			break;
-		if (after_sym && w[0] == '[' && w[len - 1] == ']')
-			continue;
-		after_sym = sym_name(w, name, sizeof(name));
-		if (after_sym)
-			add_word(s, size, name, strlen(name), true);
-		else if (!is_hex_word(w, len) && !is_numeric_setting(w, len))
-			add_word(s, size, w, len, false);
-	}
-	free(in);
+	for (k = 0; k < ARRAY_SIZE(replacements); k++)
+		for (rounds = 0; rounds < 16 && replace_once(k, s, size); rounds++)
+			;
 }
 
 /* "workqueue lockup - pool cpus=0 ..." -> "workqueue lockup" */
