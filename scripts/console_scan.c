@@ -4,9 +4,12 @@
  *
  * The log is read into memory as an array of lines. In each line the kernel
  * message is what follows the printk timestamp ("[   12.345678] ", maybe
- * with a "[  T123]" caller field); a line without a timestamp is taken as
- * it is (a console that printed without one, a kmemleak dump, a log with
- * printk.time=0). What comes before a timestamp is never matched. The
+ * with a "[  T123]" caller field); what comes before a timestamp is never
+ * matched. A line without a timestamp is user space output in a log that
+ * has timestamps, except after the log's last one (a console that went on
+ * without them); in a log without any (printk.time=0) every line is
+ * kernel output. kmemleak's dump, which user space reads out, and the
+ * boot loader's "Booting the kernel" are looked for in any line. The
  * caller field, or its absence, is the line's context: a report is made
  * of the lines of its header's context only, so that user space output
  * and other tasks' messages interleaved with it are not read as part of
@@ -19,10 +22,13 @@
  * at" and the like belongs to that report, and so does kmemleak's
  * "unreferenced object" after "BUG: memory leak". It ends at the kernel's
  * own end marker ("---[ end ...]---", the closing "=====" of KASAN, the
- * "</TASK>" of the last stack of reports that print no marker), at the
- * next report of its context (not at a panic or a lockdep report that
- * follows within a few lines, which only repeat its stack), or after
- * REPORT_MAX_LINES.
+ * "</TASK>" of the last stack of reports that print no marker), at a
+ * "cut here" line, at the next report of its context, or after
+ * REPORT_MAX_LINES. Not at a panic or a circular-locking report within
+ * its first lines (they repeat its stack, which may not have been printed
+ * yet), at headers printed as part of another report ("invalid opcode:
+ * 0000", "Internal error:", ...), nor, with caller fields, at a report of
+ * the same task: as syzkaller reads a report.
  *
  * Its title is formed as syzkaller's pkg/report forms it: the rule's
  * format, filled in with what the header, later lines ("report" parts)
@@ -279,8 +285,8 @@ enum {
 	R_INSIDE	= 1 << 10, /* not a header shortly after another one */
 	R_NEXT_LINE	= 1 << 11, /* the first report part is the next line */
 	R_AFTER_KERNEL	= 1 << 12, /* a header only after kernel messages */
-	R_USER_OK	= 1 << 14, /* a header in user space output too */
 	R_SHORT_HEAD	= 1 << 13, /* HEAD_LINES_SHORT instead of HEAD_LINES */
+	R_USER_OK	= 1 << 14, /* a header in user space output too */
 };
 
 /* How the frame to blame is picked from a stack's frames. */
