@@ -17,6 +17,10 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
+case $build in
+/*) ;;
+*) build=$top/$build ;;	# as make -C "$top" takes it
+esac
 usage="usage: score-scanner.sh [--list] DIR"
 
 list=
