@@ -10,6 +10,11 @@
 #   make fuzz-long [KERNEL=]  10,000 malformed writes per knob in the VM
 #   make deps             install what is missing from Debian's archive
 #   make checkpatch       scripts/checkpatch.pl --strict over module/
+#   make kernel [KSRC= KCONFIG= PATCH=]   build a guest kernel from source
+#   make run KERNEL=src [KSRC= KCONFIG=default|debug PATCH=]   boot one
+#   make repro NAME=entry [KERNEL= RUNS=N]   a catalog entry's reproducer
+#                         (for git bisect run: scripts/repro.sh, exit 0/1/125)
+#   make check-kernels [RUNS= CLEAN=1]   build, boot and prove the source kernels
 
 BUILD ?= $(CURDIR)/build
 GUEST_BIN := $(BUILD)/guest/bin
@@ -57,6 +62,20 @@ bench: deps all
 fuzz-long: deps all
 	scripts/vm-run.sh SUITE=knob-fuzz-long $(MAKEOVERRIDES)
 
+kernel: deps
+	scripts/build-kernel.sh $(MAKEOVERRIDES)
+
+# "make repro delayed-rmap" as well as "make repro NAME=delayed-rmap".
+ifeq (repro,$(firstword $(MAKECMDGOALS)))
+REPRO_ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(REPRO_ARGS):;@:)
+endif
+repro: deps all
+	scripts/repro.sh $(REPRO_ARGS) $(MAKEOVERRIDES)
+
+check-kernels: deps all
+	scripts/check-kernels.sh $(MAKEOVERRIDES)
+
 checkpatch: $(BUILD)/ksrc.path
 	scripts/checkpatch.sh $$(cat $(BUILD)/ksrc.path)
 
@@ -64,4 +83,4 @@ clean:
 	rm -rf $(BUILD) selftests/build workloads/build
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
-.PHONY: all tools guest module deps run check bench fuzz-long checkpatch clean
+.PHONY: all tools guest module deps run check bench fuzz-long checkpatch clean kernel repro check-kernels

@@ -13,6 +13,14 @@
  *           file target has no address the module knows, so nothing is
  *           read there (counted in reads_skipped)
  *   yield   adopt, read, and schedule() while the mm is in use
+ *   early_drop  BROKEN MODE, only with broken=lazytlb_early_drop on a
+ *           kernel with KASAN: adopt, and after kthread_unuse_mm() drop
+ *           the lazy reference this CPU still holds (once per target), as
+ *           a lazy-TLB refcounting bug would. The mm is then freed one
+ *           reference early, while its last user still has it, and
+ *           KASAN reports the use after free (the lazy-TLB class's
+ *           detector must catch it). Without KASAN the freed mm would be
+ *           used silently, so the op is refused there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,6 +36,7 @@ enum {
 	LT_OP_ADOPT,
 	LT_OP_READ,
 	LT_OP_YIELD,
+	LT_OP_EARLY_DROP,
 	LT_NR_OPS,
 };
 
@@ -35,6 +44,7 @@ static const char * const lt_op_names[] = {
 	[LT_OP_ADOPT] = "adopt",
 	[LT_OP_READ] = "read",
 	[LT_OP_YIELD] = "yield",
+	[LT_OP_EARLY_DROP] = "early_drop",
 };
 
 enum {
@@ -44,6 +54,7 @@ enum {
 	LT_C_READ_FAULT,
 	LT_C_MM_GONE,
 	LT_C_READ_SKIPPED,
+	LT_C_EARLY_DROPS,
 	LT_NR_COUNTERS,
 };
 
@@ -54,6 +65,7 @@ static const char * const lt_counter_names[] = {
 	[LT_C_READ_FAULT] = "read_faults",
 	[LT_C_MM_GONE] = "mm_gone",
 	[LT_C_READ_SKIPPED] = "reads_skipped",
+	[LT_C_EARLY_DROPS] = "broken_early_drops",
 };
 
 static void lt_step(struct mmt_worker *w)
@@ -90,10 +102,24 @@ static void lt_step(struct mmt_worker *w)
 			schedule();
 	}
 	kthread_unuse_mm(mm);
+	if (op == BIT(LT_OP_EARLY_DROP) && !test_and_set_bit(0, &t->early_dropped)) {
+		mmdrop(mm);
+		mmt_engine_count(e, LT_C_EARLY_DROPS);
+	}
 	mmput(mm);
 	mmt_target_put(t);
-	mmt_engine_count(e, op == BIT(LT_OP_ADOPT) ? LT_C_ADOPT :
-			 op == BIT(LT_OP_READ) ? LT_C_READ : LT_C_YIELD);
+	mmt_engine_count(e, op == BIT(LT_OP_ADOPT) || op == BIT(LT_OP_EARLY_DROP) ?
+			 LT_C_ADOPT : op == BIT(LT_OP_READ) ? LT_C_READ : LT_C_YIELD);
+}
+
+/* The broken mode makes early_drop available and the default (KASAN only). */
+static void lt_setup(struct mmt_engine *e)
+{
+	if (IS_ENABLED(CONFIG_KASAN) &&
+	    mmt_broken_mode() == MMT_BROKEN_LAZYTLB_EARLY_DROP) {
+		e->ops_avail |= BIT(LT_OP_EARLY_DROP);
+		e->ops_default = BIT(LT_OP_EARLY_DROP);
+	}
 }
 
 struct mmt_engine mmt_lazytlb_engine = {
@@ -105,6 +131,8 @@ struct mmt_engine mmt_lazytlb_engine = {
 	.counter_names = lt_counter_names,
 	.nr_counters = LT_NR_COUNTERS,
 	.max_threads = MMT_MAX_THREADS,
+	.unavail_why = "early_drop needs broken=lazytlb_early_drop on a KASAN kernel",
 	.nthreads = 2,
 	.step = lt_step,
+	.setup = lt_setup,
 };

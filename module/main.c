@@ -50,6 +50,7 @@ static const char * const broken_mode_names[] = {
 	[MMT_BROKEN_MKCLEAN_NOFLUSH] = "mkclean_noflush",
 	[MMT_BROKEN_VMA_STALE] = "vma_stale",
 	[MMT_BROKEN_VMA_WRITABLE] = "vma_writable",
+	[MMT_BROKEN_LAZYTLB_EARLY_DROP] = "lazytlb_early_drop",
 };
 
 static int broken_set(const char *val, const struct kernel_param *kp)
@@ -57,7 +58,7 @@ static int broken_set(const char *val, const struct kernel_param *kp)
 	int mode = sysfs_match_string(broken_mode_names, val);
 
 	if (mode < 0) {
-		pr_err("broken must be none, mkclean_noflush, vma_stale or vma_writable\n");
+		pr_err("broken must be none, mkclean_noflush, vma_stale, vma_writable or lazytlb_early_drop\n");
 		return -EINVAL;
 	}
 	broken_mode = mode;
@@ -75,7 +76,7 @@ static const struct kernel_param_ops broken_ops = {
 };
 module_param_cb(broken, &broken_ops, NULL, 0444);
 MODULE_PARM_DESC(broken,
-		 "Positive control: none (default), mkclean_noflush (clean PTEs without a TLB flush), vma_stale (old contents written back after MAP_FIXED)");
+		 "Positive control: none (default), mkclean_noflush (clean PTEs without a TLB flush), vma_stale (old contents written back after MAP_FIXED), vma_writable (writable PTEs in a read-only VMA), lazytlb_early_drop (drop a lazy mm reference too early; KASAN kernels only)");
 
 enum mmt_broken_mode mmt_broken_mode(void)
 {

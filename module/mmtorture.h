@@ -40,6 +40,7 @@ enum mmt_broken_mode {
 	MMT_BROKEN_MKCLEAN_NOFLUSH,
 	MMT_BROKEN_VMA_STALE,
 	MMT_BROKEN_VMA_WRITABLE,
+	MMT_BROKEN_LAZYTLB_EARLY_DROP,
 };
 
 enum mmt_broken_mode mmt_broken_mode(void);
@@ -83,6 +84,7 @@ struct mmt_target {
 	unsigned long len;
 	struct file *file;		/* file; own reference */
 	bool dead;
+	unsigned long early_dropped;	/* broken=lazytlb_early_drop: bit 0 */
 };
 
 int mmt_targets_init(struct dentry *root);

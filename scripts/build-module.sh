@@ -21,7 +21,16 @@ mkdir -p "$out" || die "cannot create $out"
 
 if [ -z "$broot" ]; then
 	cp "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" "$out/"
-	make -s -C "$kdir" M="$out" modules >"$out/build.log" 2>&1 || {
+	# A patched kernel from build-kernel.sh is built with its source copy
+	# bind-mounted over the pristine one: the module sees the same tree.
+	bind=()
+	if [ -f "$kdir/.mmt-src-bind" ]; then
+		{ read -r bsrc; read -r bdst; } <"$kdir/.mmt-src-bind"
+		[ -d "$bsrc" ] && [ -d "$bdst" ] || die "$kdir/.mmt-src-bind names a missing source ($bsrc or $bdst)"
+		# shellcheck disable=SC2016
+		bind=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$bsrc" "$bdst")
+	fi
+	"${bind[@]}" make -s -C "$kdir" M="$out" modules >"$out/build.log" 2>&1 || {
 		tail -n 20 "$out/build.log" >&2
 		die "mmtorture.ko does not build against KDIR=$kdir (log: $out/build.log)"
 	}

@@ -134,6 +134,26 @@ check refuses_mismatched_kdir expect_refusal "KDIR=.* is for .* but KERNEL=6.1" 
 	vm KERNEL=6.1 KDIR="$(. "$(scripts/fetch-kernel.sh 6.12 2>/dev/null | tail -n 1)/kernel.env" && echo "$KDIR")"
 check runner_refuses_unknown_suite expect_refusal "unknown suite 'nosuch'" \
 	scripts/mmtorture-run --suite nosuch
+# Kernels from source: bad input is refused before anything is built.
+check refuses_unknown_kconfig expect_refusal "unknown KCONFIG 'nosuch'" vm KERNEL=src KCONFIG=nosuch
+check refuses_ksrc_not_a_kernel expect_refusal "KSRC=/etc is not a kernel source tree" vm KERNEL=src KSRC=/etc
+check refuses_missing_patch expect_refusal "PATCH /nonexistent.patch: no such file" vm KERNEL=src PATCH=/nonexistent.patch
+check refuses_src_options_without_src expect_refusal "are for KERNEL=src" vm KERNEL=6.12 KCONFIG=debug
+
+# repro.sh speaks git bisect run: 125 when it cannot test, with the reason.
+expect_cannot_test() {
+	local pat=$1 rc
+	shift
+	scripts/repro.sh "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	cat "$work/err" "$work/out"
+	[ $rc = 125 ] || { echo "exit $rc, wanted 125"; return 1; }
+	grep -qE "$pat" "$work/err" || { echo "message does not match /$pat/"; return 1; }
+	tail -n 1 "$work/out" | grep -q 'verdict=cannot-test' || { echo "no machine-readable last line"; return 1; }
+}
+check repro_unknown_entry_cannot_test expect_cannot_test "unknown entry 'nosuch': entries are .*delayed-rmap" nosuch RESULTS="$work/repro"
+check repro_missing_prerequisite_cannot_test expect_cannot_test "needs CONFIG_KASAN=y and 6\.12\..* does not have it" \
+	lazytlb-early-drop KERNEL=6.12 RESULTS="$work/repro"
 
 # --- real kernels in the VM --------------------------------------------------
 
@@ -410,6 +430,26 @@ selftests_install_builds_module() {
 }
 check selftests_install_layout_and_module selftests_install_builds_module
 
+# The catalog and the config fragments (no kernel build): entries well
+# formed, shipped patches apply to linux-source-6.12, fragments survive
+# olddefconfig. And the same check must catch each kind of breakage, in
+# a copy of scripts/ with one broken entry, patch and fragment.
+catalog_breakage_caught() {
+	local c=$work/catalog-broken
+	rm -rf "$c" && mkdir -p "$c" && cp -a scripts "$c/" || return 1
+	sed -i 's/^fix: 5df397dec7c4 /fix: 5df397 /' "$c/scripts/catalog/delayed-rmap.entry"
+	sed -i 's/^-\t\t\tif (tlb_delay_rmap(tlb)) {/-\t\t\tif (tlb_delay_rmap(tlb) \&\& 1) {/' \
+		"$c/scripts/catalog/delayed-rmap.revert-6.12.patch"
+	echo "CONFIG_KASAN_SW_TAGS=y" >>"$c/scripts/kconfig/debug.config"
+	"$c/scripts/catalog-check.sh" && { echo "catalog-check passed a broken copy"; return 1; }
+	grep -q '^not ok .* catalog_entry_delayed-rmap # .*fix is not' "$work/log.$1" &&
+	grep -q '^not ok .* patch_applies_delayed-rmap.revert-6.12 ' "$work/log.$1" &&
+	grep -q '^not ok .* kconfig_merges_debug # olddefconfig dropped: CONFIG_KASAN_SW_TAGS' "$work/log.$1" &&
+	grep -q '^ok .* kconfig_merges_default' "$work/log.$1"
+}
+check_bg catalog_entries_patches_and_kconfig scripts/catalog-check.sh
+check_bg catalog_check_catches_breakage eval 'catalog_breakage_caught $n'
+check_join
 check_bg timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SMP=1 SUITE=smoke TIMEOUT=2
 check_bg hang_is_not_a_pass run_vm 6 KERNEL=6.12 SMP=1 SUITE=smoke HANG_SECS=1
 check_join

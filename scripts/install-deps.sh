@@ -11,6 +11,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio e2fsprogs		# the VM
 	xz-utils zstd jq					# modules, results
 	fio stress-ng						# workloads
+	flex bison libssl-dev ccache patch			# kernels from source (make kernel, catalog checks)
 )
 
 missing=()

@@ -8,7 +8,11 @@
 #
 # Keys (also read from the environment):
 #   KERNEL      6.12 (default), 6.1, 7.2 or unstable (Debian unstable), an
-#               exact Debian release, or a bzImage path
+#               exact Debian release, a bzImage path, or src: a kernel
+#               built from source by scripts/build-kernel.sh with
+#   KSRC        6.12 (default, Debian's linux-source-6.12), 7.2 or a path
+#   KCONFIG     default or debug (KASAN, lockdep, DEBUG_VM, ...)
+#   PATCH       patches for the source, comma-separated
 #   KDIR        kernel build folder; needed with a bzImage path
 #   MODROOT     INSTALL_MOD_PATH of your own build (its storage modules)
 #   SUITE       suite name in scripts/suites (default attack)
@@ -34,7 +38,7 @@ build=${MMT_BUILD:-$top/build}
 die() { echo "vm-run: $*" >&2; exit 2; }
 say() { [ "${QUIET:-0}" = 1 ] || echo "vm-run: $*" >&2; }
 
-known="KERNEL KDIR MODROOT SUITE DURATION SEED SMP MEM ACCEL ON_WARN MODULE_PARAMS TIMEOUT HANG_SECS SCRATCH_MB RESULTS QUIET"
+known="KERNEL KSRC KCONFIG PATCH KDIR MODROOT SUITE DURATION SEED SMP MEM ACCEL ON_WARN MODULE_PARAMS TIMEOUT HANG_SECS SCRATCH_MB RESULTS QUIET"
 for kv in "$@"; do
 	key=${kv%%=*}
 	[ "$key" != "$kv" ] || die "arguments are KEY=VALUE, not '$kv'"
@@ -85,7 +89,25 @@ done
 # The kernel: a Debian one fetched into the cache, or the user's own.
 kernel_package=
 BUILDROOT=
-if [ -f "$KERNEL" ]; then
+src_meta=
+if [ "$KERNEL" = src ]; then
+	[ -z "${KDIR:-}" ] || die "KERNEL=src builds its own kernel: drop KDIR (KSRC=/path names your tree)"
+	kenv=$("$top/scripts/build-kernel.sh" KSRC="${KSRC:-6.12}" KCONFIG="${KCONFIG:-default}" \
+		PATCH="${PATCH:-}" | tail -n 1) || exit 2
+	# shellcheck source=/dev/null
+	. "$kenv/kernel.env"
+	kver=$KVER
+	vmlinuz=$VMLINUZ
+	modroot=
+	config=$CONFIG
+	kernel_package="built from $KPKG_VERSION"
+	src_meta="kernel_source=$SRC_ID
+kernel_kconfig=$KCONFIG
+kernel_patches=$PATCHES
+kernel_build_log=$BUILD_LOG"
+elif [ -n "${KSRC:-}${KCONFIG:-}${PATCH:-}" ]; then
+	die "KSRC, KCONFIG and PATCH are for KERNEL=src (a kernel built from source), not KERNEL=$KERNEL"
+elif [ -f "$KERNEL" ]; then
 	[ -n "${KDIR:-}" ] || die "KERNEL=$KERNEL is a file: also give KDIR=/path/to/its/build"
 	[ -f "$KDIR/include/config/kernel.release" ] ||
 		die "KDIR=$KDIR is not a prepared kernel build (no include/config/kernel.release)"
@@ -251,10 +273,11 @@ git_commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$top" status --porcelain 2>/dev/null)" ] && git_commit="$git_commit-dirty"
 # Pin the exact release: "6.12" moves when Debian ships a newer one.
 replay_kernel=$KERNEL
-[ -f "$KERNEL" ] || replay_kernel=$kver
+[ -f "$KERNEL" ] || [ "$KERNEL" = src ] || replay_kernel=$kver
 replay="make run KERNEL=$replay_kernel SUITE=$SUITE SEED=$SEED DURATION=$DURATION SMP=$SMP MEM=$MEM ON_WARN=$ON_WARN"
 [ -n "${MODULE_PARAMS+x}" ] && replay="$replay MODULE_PARAMS='$MODULE_PARAMS'"
 [ -f "$KERNEL" ] && replay="$replay KDIR=$KDIR"
+[ "$KERNEL" = src ] && replay="$replay KSRC=${KSRC:-6.12} KCONFIG=${KCONFIG:-default}${PATCH:+ PATCH=$PATCH}"
 # Which lock a page fault takes (docs/races.md section 2): per-VMA locks
 # since 6.4 where the config has them, else mmap_lock only.
 if [ ! -f "$config" ]; then
@@ -285,6 +308,7 @@ started_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 replay=$replay
 results_dir=$RESULTS/$name
 EOF
+[ -z "$src_meta" ] || printf '%s\n' "$src_meta" >>"$out/meta.env"
 echo "$replay" >"$out/replay"
 
 say "booting $kver ($ACCEL, $SMP vCPUs, seed $SEED, suite $SUITE, limit ${TIMEOUT}s)"

@@ -9,6 +9,11 @@
 #   vma_stale        vma-stale --engines vma --expect stale  "# stale contents: "
 # The detectors are the checkers a user runs, with the module's engines
 # acting on the checkers' own memory.
+#   lazytlb_early_drop  a use after free only KASAN can see: on a kernel
+#                    without KASAN the module must refuse the op (it is
+#                    not in ops_available and writing it fails); on a
+#                    KASAN kernel this test skips, and the lazytlb-broken
+#                    suite checks that KASAN catches it.
 . "$(dirname "$0")/mmt_lib.sh"
 
 require_root
@@ -24,7 +29,7 @@ restore() {
 trap restore EXIT
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 n=0
 fail=0
 
@@ -65,5 +70,32 @@ caught vma_stale '# stale contents: ' "$here/vma-stale" --engines vma \
 caught vma_writable '# protection violation: kind=store-after-readonly' "$here/vma-prot" \
 	--mapping shmem --engines vma --selfcheck module --expect violation \
 	--duration 60 --seed "$MMT_SEED"
+
+# refused_without_kasan: broken=lazytlb_early_drop must not arm the op
+# on a kernel without KASAN.
+refused_without_kasan() {
+	n=$((n + 1))
+	module_loaded && rmmod mmtorture
+	if ! insmod "$mmt_module" broken=lazytlb_early_drop; then
+		echo "not ok $n lazytlb_early_drop # insmod broken=lazytlb_early_drop failed"
+		fail=1
+		return
+	fi
+	_st=$(cat "$MMT_DEBUGFS/lazytlb/status")
+	echo "$_st" | sed 's/^/# /'
+	if echo "$_st" | grep -q '^ops_available:.*early_drop'; then
+		echo "ok $n lazytlb_early_drop # SKIP KASAN kernel: early_drop is armed here; the lazytlb-broken suite checks that KASAN catches it"
+	elif echo early_drop >"$MMT_DEBUGFS/lazytlb/ops" 2>/dev/null; then
+		echo "not ok $n lazytlb_early_drop # writing ops=early_drop succeeded on a kernel without KASAN"
+		fail=1
+	elif echo "$_st" | grep -q '^ops_unavailable:.*early_drop.*KASAN'; then
+		echo "ok $n lazytlb_early_drop refused without KASAN"
+	else
+		echo "not ok $n lazytlb_early_drop # status does not name early_drop as unavailable for want of KASAN"
+		fail=1
+	fi
+	rmmod mmtorture
+}
+refused_without_kasan
 [ $fail = 0 ] && exit $KSFT_PASS
 exit $KSFT_FAIL
