@@ -117,6 +117,8 @@ else
 			die "cannot install $pkg from Debian's archive; set KSRC=/path/to/linux instead"
 	fi
 	pkgver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
+	# Unstable's source is unpacked under src-debs/PKG_VERSION/, not installed.
+	[[ $tarball != */src-debs/* ]] || pkgver=$(basename "$(dirname "$(dirname "$(dirname "$tarball")")")" | sed "s/^${pkg}_//")
 	[ -n "$pkgver" ] || pkgver=$(sha256sum "$tarball" | cut -c1-16)
 	src_id="$pkg $pkgver"
 	src_print=$src_id
@@ -126,7 +128,7 @@ else
 			die "less than $(( (need_kb + 2097152) / 1048576 )) GiB free under $cache: a kernel source and its build need about that; free some space or set MMT_CACHE"
 		say "extracting $tarball into $pristine (about a minute)"
 		stage=$(mktemp -d "$cache/src/.stage.XXXXXX")
-		tar -xJf "$tarball" -C "$stage" || { rm -rf "$stage"; die "cannot extract $tarball"; }
+		tar -xf "$tarball" -C "$stage" || { rm -rf "$stage"; die "cannot extract $tarball"; }
 		inner=$(find "$stage" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 		[ -f "$inner/Makefile" ] || { rm -rf "$stage"; die "$tarball holds no kernel tree"; }
 		rm -rf "$pristine"

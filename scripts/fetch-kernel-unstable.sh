@@ -20,8 +20,17 @@ cache=${MMT_CACHE:-$top/.cache}
 die() { echo "fetch-kernel: $*" >&2; exit 2; }
 say() { echo "fetch-kernel: $*" >&2; }
 
-[ $# -eq 1 ] || die "usage: fetch-kernel-unstable.sh 7.2|unstable|RELEASE"
-want=$1
+source_ver=
+if [ $# -eq 2 ] && [ "$1" = --source ]; then
+	# --source 7.2: unstable's linux-source-7.2 package, unpacked once;
+	# the last line on stdout is its tarball (for build-kernel.sh).
+	[[ $2 =~ ^7\.[0-9]+$ ]] || die "unknown source '$2': use 7.2 (Debian unstable's linux-source-7.2)"
+	source_ver=$2
+	want=$2
+else
+	[ $# -eq 1 ] || die "usage: fetch-kernel-unstable.sh 7.2|unstable|RELEASE, or --source 7.2"
+	want=$1
+fi
 
 # A private apt configuration: unstable's index in the cache only.
 aptdir=$cache/apt-sid
@@ -70,6 +79,34 @@ resolve() {
 	*)		die "unknown KERNEL '$1': use 7.2, unstable or an exact release like 7.2.13+deb14-amd64" ;;
 	esac
 }
+
+if [ -n "$source_ver" ]; then
+	pkg=linux-source-$source_ver
+	done_dir=$(ls -d "$cache/src-debs/$pkg"_*/ 2>/dev/null | sort -V | tail -n 1 || true)
+	if [ -n "$done_dir" ] && [ -f "$done_dir/.complete" ]; then
+		ls "$done_dir"usr/src/$pkg.tar.* | head -n 1
+		exit 0
+	fi
+	[ -n "$(find "$aptdir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null)" ] || sid_update
+	ver=$(apt-cache "${apt_opts[@]}" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+	[ -n "$ver" ] || die "Debian unstable has no $pkg now"
+	mkdir -p "$cache/src-debs" || die "cannot create $cache/src-debs"
+	dl=$(mktemp -d "$cache/src-debs/.dl.XXXXXX")
+	trap 'rm -rf "$dl"' EXIT
+	say "downloading $pkg $ver from Debian unstable (about 150 MB)"
+	(cd "$dl" && apt-get "${apt_opts[@]}" download "$pkg=$ver" >"$dl/log" 2>&1) || {
+		sed 's/^/  /' "$dl/log" >&2
+		die "cannot download $pkg from $mirror"
+	}
+	dpkg -x "$dl"/*.deb "$dl/root" || die "cannot unpack $pkg"
+	tb=$(ls "$dl/root/usr/src/$pkg".tar.* 2>/dev/null | head -n 1)
+	[ -n "$tb" ] || die "$pkg $ver holds no usr/src/$pkg.tar.*"
+	dest=$cache/src-debs/${pkg}_$ver
+	rm -rf "$dest"
+	mv "$dl/root" "$dest" && touch "$dest/.complete"
+	ls "$dest/usr/src/$pkg".tar.* | head -n 1
+	exit 0
+fi
 
 # A cached release needs no index: exact names are looked up first.
 case $want in
