@@ -10,12 +10,12 @@ BUILD ?= build
 CC ?= cc
 HOST_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
 
-MMT_REPORT_SRCS := scripts/report.c scripts/ktap_parse.c scripts/console_scan.c
-MMT_REPORT_HDRS := scripts/ktap_parse.h scripts/console_scan.h
+MMT_REPORT_SRCS := scripts/report.c scripts/ktap_parse.c scripts/console_scan.c scripts/json.c
+MMT_REPORT_HDRS := scripts/ktap_parse.h scripts/console_scan.h scripts/json.h
 
 $(BUILD)/mmt-report: $(MMT_REPORT_SRCS) $(MMT_REPORT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Iscripts -o $@ $(MMT_REPORT_SRCS)
+	$(CC) $(HOST_CFLAGS) -Iscripts -o $@ $(MMT_REPORT_SRCS) -lm
 
 .PHONY: check-report
 check-report: $(BUILD)/mmt-report
