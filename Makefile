@@ -21,7 +21,7 @@ all: tools guest $(if $(KDIR),module)
 include scripts/tests/console.mk
 include scripts/tests/report.mk
 
-tools: $(BUILD)/console-scan $(BUILD)/mmt-report
+tools: $(BUILD)/console-scan $(BUILD)/mmt-report $(BUILD)/mmt-campaign
 
 # The kernel source parts we use (checkpatch, kselftest harness).
 $(BUILD)/ksrc.path:

@@ -20,3 +20,13 @@ $(BUILD)/mmt-report: $(MMT_REPORT_SRCS) $(MMT_REPORT_HDRS)
 .PHONY: check-report
 check-report: $(BUILD)/mmt-report
 	bash scripts/tests/test-report.sh $(BUILD)/mmt-report
+
+MMT_CAMPAIGN_SRCS := scripts/campaign.c scripts/json.c
+
+$(BUILD)/mmt-campaign: $(MMT_CAMPAIGN_SRCS) scripts/json.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iscripts -o $@ $(MMT_CAMPAIGN_SRCS) -lm
+
+.PHONY: check-campaign
+check-campaign: $(BUILD)/mmt-campaign $(BUILD)/mmt-report
+	bash scripts/tests/test-campaign.sh $(BUILD)/mmt-campaign $(BUILD)/mmt-report
