@@ -11,6 +11,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio e2fsprogs		# the VM
 	xz-utils zstd jq					# modules, results
 	fio stress-ng						# workloads
+	gnuplot-nox chromium python3-jsonschema			# campaign plots, HTML and KCIDB checks
 )
 
 missing=()
