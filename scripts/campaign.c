@@ -67,6 +67,7 @@ struct cell {
 	double lo, hi;
 };
 
+static const char *url_root;	/* log URLs are relative to this folder */
 static struct boot *boots;
 static size_t nboots;
 static struct cell *cells;
@@ -624,10 +625,10 @@ static void print_table(FILE *f, size_t planned, int interrupted)
 	struct dist d;
 	size_t c, i;
 
-	fprintf(f, "campaign: %zu boots%s", nboots, interrupted ? " (interrupted" : "");
+	fprintf(f, "campaign: %zu boots", nboots);
 	if (planned)
-		fprintf(f, "%s of %zu planned", interrupted ? "" : " of", planned);
-	fprintf(f, "%s\n", interrupted ? ")" : "");
+		fprintf(f, " of %zu planned", planned);
+	fprintf(f, "%s\n", interrupted ? " (interrupted: the boots that finished)" : "");
 	fprintf(f, "%-24s %-24s %-5s %-6s %-5s %-5s %-5s %-12s %-20s %-6s %-22s %-9s %-9s %-9s %-6s\n",
 		"kernel", "suite", "vcpus", "seed", "boots", "pass", "fail", "other",
 		"hit rate [95% CI]", "detect", "ttd_s med [q1-q3] max", "writer/s",
@@ -1442,6 +1443,16 @@ static void ex_splats(struct excerpt *e, const struct boot *b)
 	}
 }
 
+/* BASE/where the run's FILE is, as published with the results folder. */
+static char *run_url(const char *base, const struct boot *b, const char *file)
+{
+	char *rel = url_root ? rel_link(url_root, b->rundir) : xstrdup(b->name);
+	char *u = xasprintf("%s/%s/%s", base, rel, file);
+
+	free(rel);
+	return u;
+}
+
 static void kcidb_files(struct jw *w, const struct boot *b, const char *base)
 {
 	static const char *const files[] = { "summary.json", "results.ktap", "meta.env", "report.html" };
@@ -1450,7 +1461,7 @@ static void kcidb_files(struct jw *w, const struct boot *b, const char *base)
 	jw_key(w, "output_files");
 	jw_open(w, '[');
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *u = xasprintf("%s/%s/%s", base, b->name, files[i]);
+		char *u = run_url(base, b, files[i]);
 
 		jw_open(w, '{');
 		jw_str(w, "name", files[i]);
@@ -1582,7 +1593,7 @@ static void write_kcidb(FILE *f, const char *origin, const char *base)
 		if (secs > 0)
 			jw_double(&w, "duration", secs);
 		if (base) {
-			char *u = xasprintf("%s/%s/console.log", base, b->name);
+			char *u = run_url(base, b, "console.log");
 
 			jw_str(&w, "log_url", u);
 			free(u);
@@ -1619,6 +1630,13 @@ static void write_kcidb(FILE *f, const char *origin, const char *base)
 				free(l);
 			}
 			ex_detections(&ex, b, tn);
+			if (!ex.len && strcmp(st, "pass")) {
+				char *l = xasprintf("%s; the boot: %s - %s", st, b->verdict,
+						    jv_str(jv_get(b->sum, "verdict_reason"), ""));
+
+				ex_add(&ex, l);
+				free(l);
+			}
 			jw_open(&w, '{');
 			jw_str(&w, "build_id", id);
 			tid = xasprintf("%s:%s.%g", origin, b->name, jv_num(jv_get(t, "index"), (double)j));
@@ -1637,7 +1655,7 @@ static void write_kcidb(FILE *f, const char *origin, const char *base)
 			if (jv_is_num(jv_get(t, "duration_ms")))
 				jw_double(&w, "duration", jv_get(t, "duration_ms")->num / 1000);
 			if (base) {
-				char *u = xasprintf("%s/%s/results.ktap", base, b->name);
+				char *u = run_url(base, b, "results.ktap");
 
 				jw_str(&w, "log_url", u);
 				free(u);
@@ -1822,10 +1840,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mmt-campaign: no boots to aggregate\n");
 		return EXIT_BAD;
 	}
+	for (b = 0; b < nboots; b++) {	/* run names are KCIDB ids: unique */
+		size_t j;
+
+		for (j = 0; j < b; j++)
+			if (!strcmp(boots[j].name, boots[b].name)) {
+				char *n = xasprintf("%s-%zu", boots[b].name, b + 1);
+
+				free(boots[b].name);
+				boots[b].name = n;
+				break;
+			}
+	}
 	build_cells();
 	collect_titles();
 	if (kcidb)
 		return save(kcidb, w_kcidb, &o) ? EXIT_TOOL : 0;
+	url_root = o.out;
 	if (mkdir(o.out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "mmt-campaign: cannot create %s: %s\n", o.out, strerror(errno));
 		return EXIT_TOOL;
