@@ -141,7 +141,7 @@ finish() {
 	printf '%s\t%s\t%s\t%s\n' "${plan[$((idx - 1))]}" "$rc" "$run" "$dir.log" >>"$camp/boots.tsv"
 	done_n=$((done_n + 1))
 	[ "$rc" = 0 ] || failed=$((failed + 1))
-	progress
+	report=1
 }
 
 while :; do
@@ -153,11 +153,14 @@ while :; do
 			RESULTS="$dir" "${passthru[@]}" >"$dir.log" 2>&1 </dev/null &
 		running[$!]=$next
 	done
+	[ "${report:-0}" = 1 ] && progress	# after the next boots started
+	report=0
 	[ "${#running[@]}" = 0 ] && break
 	if [ "$interrupted" = 1 ]; then
 		echo "campaign: interrupted: stopping ${#running[@]} running boots, keeping the $done_n finished" >&2
 		for pid in "${!running[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 		for pid in "${!running[@]}"; do wait "$pid"; finish "$pid" $?; done
+		[ "${report:-0}" = 1 ] && progress
 		break
 	fi
 	wait -n -p pid "${!running[@]}"

@@ -341,12 +341,12 @@ report_args=(--dir "$out" --exit-reason "$reason")
 [ "${QUIET:-0}" = 1 ] && report_args+=(--quiet)
 "$build/mmt-report" "${report_args[@]}"
 verdict=$?
-# report.html beside summary.json (static, links to the logs)
-[ -f "$out/summary.json" ] && [ -x "$build/mmt-campaign" ] &&
-	{ "$build/mmt-campaign" --run-html "$out" || echo "vm-run: no report.html written" >&2; }
 final=$RESULTS/$name
 if [ -f "$out/summary.json" ]; then
 	mv "$out" "$final" || die "cannot rename $out to $final"
+	# report.html beside summary.json (static, links to the logs)
+	[ -x "$build/mmt-campaign" ] &&
+		{ "$build/mmt-campaign" --run-html "$final" || echo "vm-run: no report.html written" >&2; }
 	[ "${QUIET:-0}" = 1 ] || echo "results: $final" >&2
 	ln -sfn "$name" "$RESULTS/latest"
 else
