@@ -7,6 +7,7 @@
 #   make run [KERNEL= SUITE= DURATION= SMP= SEED= ...]   boot, run, verdict
 #   make check            the project's own tests
 #   make bench            boot-to-verdict seconds per kernel
+#   make campaign KERNELS= SUITE= RUNS= SMP= [SEEDS= JOBS=]  many boots, one aggregate
 #   make fuzz-long [KERNEL=]  10,000 malformed writes per knob in the VM
 #   make deps             install what is missing from Debian's archive
 #   make checkpatch       scripts/checkpatch.pl --strict over module/
@@ -26,7 +27,7 @@ all: tools guest $(if $(KDIR),module)
 include scripts/tests/console.mk
 include scripts/tests/report.mk
 
-tools: $(BUILD)/console-scan $(BUILD)/mmt-report $(BUILD)/score-scanner
+tools: $(BUILD)/console-scan $(BUILD)/mmt-report $(BUILD)/score-scanner $(BUILD)/mmt-campaign
 
 # The kernel source parts we use (checkpatch, kselftest harness).
 $(BUILD)/ksrc.path:
@@ -56,6 +57,9 @@ run: deps all
 check: deps all
 	scripts/check.sh
 
+campaign: deps all
+	scripts/campaign.sh $(MAKEOVERRIDES)
+
 bench: deps all
 	scripts/bench-boot.sh $(MAKEOVERRIDES)
 
@@ -83,4 +87,4 @@ clean:
 	rm -rf $(BUILD) selftests/build workloads/build
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
-.PHONY: all tools guest module deps run check bench fuzz-long checkpatch clean kernel repro check-kernels
+.PHONY: all tools guest module deps run check campaign bench fuzz-long checkpatch clean kernel repro check-kernels

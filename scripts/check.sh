@@ -89,6 +89,7 @@ check_join() {
 check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
 check console_scanner_scoring scripts/tests/test-score-scanner.sh "$build/score-scanner"
 check report_verdicts scripts/tests/test-report.sh "$build/mmt-report"
+check campaign_aggregate_html_kcidb scripts/tests/test-campaign.sh "$build/mmt-campaign" "$build/mmt-report"
 check workloads_host_selfcheck make -s -C workloads check O="$work/workloads"
 check writeback_wrapper_selfcheck sh workloads/writeback/selfcheck.sh "$build/guest/bin/mmt-writeback"
 check checkpatch_strict_module scripts/checkpatch.sh "$(cat "$build/ksrc.path")"
@@ -268,8 +269,38 @@ engine_worked() {
 	has_metrics "$t" engine_tlbdelay_filtered_calls engine_mkclean_passes || return 1
 	jqtrue "[.tests[] | select(.name == \"$t\") | .metrics | keys[] | select(startswith(\"engine_\"))] | length > 4"
 }
+# The attack on 6.12 and 6.1 runs as a 2-boot campaign (make campaign):
+# the same two boots as before, now also testing the campaign end to end
+# (parallel runner, aggregate, HTML, KCIDB). Each boot's assertions are
+# then made on its own results folder.
+campaign_attack() {
+	rm -rf "$results"
+	scripts/campaign.sh RESULTS="$results" KERNELS="6.12 6.1" SUITE=attack RUNS=1 SMP=2 DURATION=4
+	local rc=$? c k
+	c=$(ls -d "$results"/campaign-* 2>/dev/null | tail -n 1)
+	[ $rc = 0 ] || [ $rc = 1 ] || { echo "campaign exit $rc"; return 1; }
+	[ -n "$c" ] && cat "$c/table.txt" || { echo "no campaign folder"; return 1; }
+	jq -e '.boots_done == 2 and .boots_planned == 2 and .interrupted == false and (.cells | length) == 2' \
+		"$c/campaign.json" >/dev/null || { echo "campaign.json is not 2 boots in 2 cells"; return 1; }
+	jq -e '[.cells[] | .hit_rate_ci95 | length == 2] | all' "$c/campaign.json" >/dev/null || return 1
+	scripts/kcidb-validate.sh "$c/kcidb.json" || return 1
+	grep -q '<table id="matrix">' "$c/index.html" || { echo "index.html has no verdict matrix"; return 1; }
+	for k in 6.12 6.1; do
+		jq -r --arg k "$k" '.boots[] | select(.kernel == $k) | .results_dir' "$c/campaign.json" >"$work/camp.$k"
+		[ -s "$work/camp.$k" ] && [ -f "$(cat "$work/camp.$k")/report.html" ] ||
+			{ echo "no run folder with report.html for $k"; return 1; }
+	done
+}
+check campaign_attack_6.12_and_6.1 campaign_attack
+# from_campaign KERNEL: the campaign's boot of KERNEL becomes the last run.
+from_campaign() {
+	last=$(cat "$work/camp.$1" 2>/dev/null)
+	[ -n "$last" ] && [ -f "$last/summary.json" ] || { echo "the campaign has no boot of $1"; return 1; }
+	jq -r '"verdict=\(.verdict) reason=\(.verdict_reason) kernel=\(.environment.kernel) seed=\(.seed)"' "$last/summary.json"
+}
 attack_612() {
-	run_vm 0 KERNEL=6.12 SUITE=attack DURATION=5 &&
+	from_campaign 6.12 &&
+	[ "$(jq -r .verdict "$last/summary.json")" = pass ] || { run_evidence; return 1; }
 	jqtrue '.environment.accel | test("tcg-single") | not' &&
 	jqtrue '.environment.vma_locking == "per_vma_lock"' &&
 	jqtrue '[.tests[].status] | all(. == "pass")' &&
@@ -286,9 +317,8 @@ check attack_6.12_clean_multithreaded attack_612
 # kernel's verdict, recorded; the harness must have armed the engines on
 # the workloads' memory and their counters must have advanced. On 7.2
 # (Debian unstable) the same: its verdict is recorded, not asserted.
-# attack_harness KERNEL RELEASE_PREFIX
-attack_harness() {
-	run_vm any KERNEL=$1 SUITE=attack DURATION=3 || return 1
+# attack_harness KERNEL RELEASE_PREFIX: on the last run.
+attack_harness_of_last() {
 	jqtrue ".environment.kernel | startswith(\"$2\")" &&
 	jqtrue '.stream_complete == true' &&
 	jqtrue '.environment.accel | test("tcg-single") | not' || return 1
@@ -301,8 +331,13 @@ attack_harness() {
 	echo "$1 attack verdict: $(jq -r '.verdict + " (" + .verdict_reason + ")"' "$last/summary.json")"
 	grep -m3 '^ *# lost write:' "$last/results.ktap" || true
 }
+attack_harness() {
+	run_vm any KERNEL=$1 SUITE=attack DURATION=3 || return 1
+	attack_harness_of_last "$@"
+}
 attack_61() {
-	attack_harness 6.1 6.1.0- &&
+	from_campaign 6.1 &&
+	attack_harness_of_last 6.1 6.1.0- &&
 	jqtrue '.environment.vma_locking == "mmap_lock"'
 }
 check attack_6.1_harness_multithreaded attack_61

@@ -12,6 +12,7 @@ pkgs=(
 	xz-utils zstd jq					# modules, results
 	fio stress-ng						# workloads
 	flex bison libssl-dev ccache patch			# kernels from source (make kernel, catalog checks)
+	gnuplot-nox chromium python3-jsonschema			# campaign plots, HTML and KCIDB checks
 )
 
 missing=()

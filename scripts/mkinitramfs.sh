@@ -50,5 +50,5 @@ fi
 grep -q '^ext4' "$stage/lib/modules/load-order" ||
 	echo "mkinitramfs: no ext4 module for $kver under $modroot: fine if ext4 is built in" >&2
 
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out.tmp"
-mv "$out.tmp" "$out"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"

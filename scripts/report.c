@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "console_scan.h"
+#include "json.h"
 #include "ktap_parse.h"
 
 #define EXIT_TOOL	3
@@ -88,6 +89,26 @@ struct taint {
 	unsigned int has_before:1, has_after:1, has_new:1;
 };
 
+/*
+ * A detector's evidence in the stream ("# lost write: ... elapsed=T.TTTs
+ * ..."), folded by test and kind: how many lines, and the first one.
+ */
+struct detection {
+	char *test;
+	const char *kind;
+	unsigned long count;
+	char *first;			/* text after "KIND: " */
+	double first_elapsed_s;
+	int has_elapsed;
+};
+
+static const char *const evidence_kinds[] = {
+	"lost write", "stale contents", "bad block", "protection violation",
+	"move violation", "fork violation",
+};
+
+#define EVIDENCE_TEXT_MAX	300
+
 struct report {
 	const char *dir;
 	enum exit_reason exit_reason;
@@ -104,6 +125,8 @@ struct report {
 	char *runner_msg;		/* last "mmtorture-run: " error line */
 	struct ktap_counts counts;
 	struct taint taint;
+	struct detection *det;		/* evidence lines, by test and kind */
+	size_t ndet;
 
 	enum verdict verdict;
 	char *reason;
@@ -309,6 +332,75 @@ static int taint_get(const struct report *r, const char *key,
 	const char *s = ktap_fact(&r->stream, key);
 
 	return s && !ktap_parse_u64(s, v);
+}
+
+static struct detection *detection_for(struct report *r, const char *test,
+					const char *kind)
+{
+	struct detection *d;
+	size_t i;
+
+	for (i = 0; i < r->ndet; i++)
+		if (r->det[i].kind == kind && !strcmp(r->det[i].test, test))
+			return &r->det[i];
+	d = realloc(r->det, (r->ndet + 1) * sizeof(*d));
+	if (!d)
+		die_oom();
+	r->det = d;
+	d = &r->det[r->ndet++];
+	memset(d, 0, sizeof(*d));
+	d->test = strdup(test);
+	if (!d->test)
+		die_oom();
+	d->kind = kind;
+	return d;
+}
+
+/*
+ * The detectors' evidence lines, wherever they are nested in the stream,
+ * under the test whose "# mmt-begin" came last.
+ */
+static void load_detections(struct report *r)
+{
+	char *path = path_join(r->dir, "results.ktap"), *p, *e, test[128] = "";
+	struct ktap_line l = { 0 };
+	FILE *f = fopen(path, "r");
+	char pat[64];
+	size_t k;
+	int n;
+
+	free(path);
+	if (!f)
+		return;
+	while ((n = ktap_read_line(f, &l)) > 0) {
+		if (!strncmp(l.buf, "# mmt-begin: ", 13)) {
+			p = strchr(l.buf + 13, ' ');
+			snprintf(test, sizeof(test), "%s", p ? p + 1 : "");
+			continue;
+		}
+		for (k = 0; k < sizeof(evidence_kinds) / sizeof(evidence_kinds[0]); k++) {
+			struct detection *d;
+
+			snprintf(pat, sizeof(pat), "# %s: ", evidence_kinds[k]);
+			p = strstr(l.buf, pat);
+			if (!p)
+				continue;
+			d = detection_for(r, test, evidence_kinds[k]);
+			if (!d->count++) {
+				d->first = strndup(p + strlen(pat), EVIDENCE_TEXT_MAX);
+				if (!d->first)
+					die_oom();
+				e = strstr(p, " elapsed=");
+				if (e) {
+					d->first_elapsed_s = strtod(e + 9, NULL);
+					d->has_elapsed = 1;
+				}
+			}
+			break;
+		}
+	}
+	ktap_line_free(&l);
+	fclose(f);
 }
 
 static void load_taint(struct report *r)
@@ -714,154 +806,7 @@ static void decide(struct report *r)
 		die_oom();
 }
 
-/* ---- JSON ---- */
-
-#define JW_DEPTH 16
-
-struct jw {
-	FILE *f;
-	int depth;
-	int after_key;
-	int count[JW_DEPTH];
-};
-
-/* Length of the valid UTF-8 sequence at @p, 0 if invalid. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		if (p[0] == 0xed)
-			hi = 0x9f;	/* no surrogates */
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		if (p[0] == 0xf4)
-			hi = 0x8f;	/* up to U+10FFFF */
-		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
-		       (p[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
-static void json_string(FILE *f, const char *str)
-{
-	const unsigned char *p = (const unsigned char *)safe(str);
-	size_t n;
-
-	fputc('"', f);
-	while (*p) {
-		n = utf8_len(p);
-		if (!n) {
-			fputs("\\ufffd", f);	/* invalid byte */
-			p++;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, f);
-		} else if (*p == '"' || *p == '\\') {
-			fprintf(f, "\\%c", *p);
-		} else if (*p == '\n') {
-			fputs("\\n", f);
-		} else if (*p == '\t') {
-			fputs("\\t", f);
-		} else if (*p == '\r') {
-			fputs("\\r", f);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p);
-		} else {
-			fputc(*p, f);
-		}
-		p += n;
-	}
-	fputc('"', f);
-}
-
-static void jw_indent(struct jw *w)
-{
-	int i;
-
-	fputc('\n', w->f);
-	for (i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
-}
-
-/* Separator before a key (in an object) or a value (in an array). */
-static void jw_sep(struct jw *w)
-{
-	if (w->after_key) {
-		w->after_key = 0;
-		return;
-	}
-	if (!w->depth)
-		return;
-	if (w->count[w->depth - 1]++)
-		fputc(',', w->f);
-	jw_indent(w);
-}
-
-static void jw_open(struct jw *w, char c)
-{
-	jw_sep(w);
-	fputc(c, w->f);
-	w->count[w->depth++] = 0;	/* nesting is fixed, well below JW_DEPTH */
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	if (w->count[--w->depth])
-		jw_indent(w);
-	fputc(c, w->f);
-}
-
-static void jw_key(struct jw *w, const char *k)
-{
-	jw_sep(w);
-	json_string(w->f, k);
-	fputs(": ", w->f);
-	w->after_key = 1;
-}
-
-static void jw_str(struct jw *w, const char *k, const char *v)
-{
-	if (k)
-		jw_key(w, k);
-	jw_sep(w);
-	json_string(w->f, v);
-}
-
-/* A value known to be a valid JSON number, true, false or null. */
-static void jw_raw(struct jw *w, const char *k, const char *v)
-{
-	if (k)
-		jw_key(w, k);
-	jw_sep(w);
-	fputs(v, w->f);
-}
-
-static void jw_u64(struct jw *w, const char *k, unsigned long long v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%llu", v);
-	jw_raw(w, k, num);
-}
-
-static void jw_s64(struct jw *w, const char *k, long long v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%lld", v);
-	jw_raw(w, k, num);
-}
+/* ---- JSON (scripts/json.c writes it) ---- */
 
 /* String @v as an unsigned integer, null if it is not one. */
 static void jw_uint_text(struct jw *w, const char *k, const char *v)
@@ -1096,6 +1041,34 @@ static void write_top_facts(struct jw *w, const struct report *r)
 		jw_str(w, "results_dir", v);
 }
 
+/* "detections" and "first_detection_s": the detectors' evidence. */
+static void write_detections(struct jw *w, const struct report *r)
+{
+	double first = -1;
+	size_t i;
+
+	jw_key(w, "detections");
+	jw_open(w, '[');
+	for (i = 0; i < r->ndet; i++) {
+		const struct detection *d = &r->det[i];
+
+		jw_open(w, '{');
+		jw_str(w, "test", d->test);
+		jw_str(w, "kind", d->kind);
+		jw_u64(w, "count", d->count);
+		jw_str(w, "first", d->first);
+		if (d->has_elapsed) {
+			jw_double(w, "first_elapsed_s", d->first_elapsed_s);
+			if (first < 0 || d->first_elapsed_s < first)
+				first = d->first_elapsed_s;
+		}
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	if (first >= 0)
+		jw_double(w, "first_detection_s", first);
+}
+
 static void write_summary(FILE *f, const struct report *r)
 {
 	struct jw w = { .f = f };
@@ -1123,6 +1096,7 @@ static void write_summary(FILE *f, const struct report *r)
 		write_splat(&w, &r->splats.v[i]);
 	jw_close(&w, ']');
 	write_taint(&w, &r->taint);
+	write_detections(&w, r);
 	jw_raw(&w, "stream_complete", r->stream.has_end ? "true" : "false");
 	jw_raw(&w, "console_log", r->console_missing ? "false" : "true");
 	if (kvlist_get(&r->meta, "replay"))
@@ -1277,6 +1251,15 @@ static void print_notes(const struct report *r)
 		printf("taint: new %s\n", s ? s : "?");
 		free(s);
 	}
+	for (i = 0; i < r->ndet; i++) {
+		const struct detection *d = &r->det[i];
+
+		printf("detected: %s in ", d->kind);
+		put_text(d->test, 0, 60);
+		printf(" (x%lu): ", d->count);
+		put_text(d->first, 0, TABLE_TEXT_MAX);
+		printf("\n");
+	}
 	if (r->console_missing)
 		printf("console: no console.log\n");
 	if (!r->stream.has_end)
@@ -1379,6 +1362,11 @@ static void report_free(struct report *r)
 	kvlist_free(&r->meta);
 	ktap_stream_free(&r->stream);
 	splat_list_free(&r->splats);
+	for (size_t i = 0; i < r->ndet; i++) {
+		free(r->det[i].test);
+		free(r->det[i].first);
+	}
+	free(r->det);
 	free(r->runner_msg);
 	free(r->reason);
 }
@@ -1407,6 +1395,7 @@ int main(int argc, char **argv)
 	load_stream(&r);
 	load_console(&r);
 	load_taint(&r);
+	load_detections(&r);
 	decide(&r);
 	if (save_summary(&r)) {
 		report_free(&r);

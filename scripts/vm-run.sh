@@ -368,6 +368,9 @@ verdict=$?
 final=$RESULTS/$name
 if [ -f "$out/summary.json" ]; then
 	mv "$out" "$final" || die "cannot rename $out to $final"
+	# report.html beside summary.json (static, links to the logs)
+	[ -x "$build/mmt-campaign" ] &&
+		{ "$build/mmt-campaign" --run-html "$final" || echo "vm-run: no report.html written" >&2; }
 	[ "${QUIET:-0}" = 1 ] || echo "results: $final" >&2
 	ln -sfn "$name" "$RESULTS/latest"
 else
