@@ -77,6 +77,11 @@ for e in "${entries[@]}"; do
 done
 
 # -- one extraction: what Kconfig reads, and the files the patches touch --
+# It is kept under $MMT_CACHE/kconfig-trees/KEY (KEY: the tarball's name,
+# size and time and the member list), made once and renamed into place
+# whole; runs side by side wait for each other. Patches are only tried
+# (--dry-run) and the configs are made in folders of this run's own, so
+# the tree is never changed.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmt-catalog.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 patches=("$cat_dir"/*.patch)
@@ -86,12 +91,24 @@ members=()
 for p in "${patches[@]}"; do
 	while read -r f; do members+=("$s/$f"); done < <(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p")
 done
-tar -xJf "$tarball" -C "$tmp" --wildcards --no-wildcards-match-slash \
-	"$s/Makefile" "$s/scripts" "$s/arch/x86/Makefile*" "$s/arch/x86/configs" \
-	"$s/kernel/configs" "$s/include/config" --wildcards-match-slash '*Kconfig*' \
-	"${members[@]}" 2>"$tmp/tar.err"
-[ -f "$tmp/$s/Makefile" ] || { cat "$tmp/tar.err" >&2; echo "catalog-check: cannot extract from $tarball" >&2; exit 2; }
-tree=$tmp/$s
+trees=${MMT_CACHE:-$top/.cache}/kconfig-trees
+key=$( { stat -Lc '%n %s %Y' "$tarball"; printf '%s\n' "${members[@]}"; } | sha256sum | cut -c1-16)
+mkdir -p "$trees" || { echo "catalog-check: cannot create $trees" >&2; exit 2; }
+exec 9>"$trees/.lock"
+flock 9 || { echo "catalog-check: cannot lock $trees/.lock" >&2; exit 2; }
+if [ ! -f "$trees/$key/.complete" ]; then
+	stage=$(mktemp -d "$trees/.stage.XXXXXX") || exit 2
+	tar -xJf "$tarball" -C "$stage" --wildcards --no-wildcards-match-slash \
+		"$s/Makefile" "$s/scripts" "$s/arch/x86/Makefile*" "$s/arch/x86/configs" \
+		"$s/kernel/configs" "$s/include/config" --wildcards-match-slash '*Kconfig*' \
+		"${members[@]}" 2>"$tmp/tar.err"
+	[ -f "$stage/$s/Makefile" ] || { rm -rf "$stage"; cat "$tmp/tar.err" >&2; echo "catalog-check: cannot extract from $tarball" >&2; exit 2; }
+	touch "$stage/.complete"
+	rm -rf "${trees:?}/$key"
+	mv -T "$stage" "$trees/$key" || exit 2
+fi
+exec 9>&-
+tree=$trees/$key/$s
 
 for p in "${patches[@]}"; do
 	if out=$(cd "$tree" && patch -p1 --dry-run --batch --forward <"$p" 2>&1); then
@@ -101,16 +118,19 @@ for p in "${patches[@]}"; do
 	fi
 done
 
+# defconfig + kvm_guest.config (and the Kconfig tools it builds) is made
+# once; each fragment is merged into a copy of it.
 frag=$top/scripts/kconfig
+base_ok=0
+make -s -C "$tree" O="$tmp/obj-base" defconfig kvm_guest.config >"$tmp/base.log" 2>&1 && base_ok=1
 for kc in default debug; do
 	fr=("$frag/guest.config")
 	[ "$kc" = debug ] && fr+=("$frag/debug.config")
 	obj=$tmp/obj-$kc
-	mkdir -p "$obj"
-	if ! { make -s -C "$tree" O="$obj" defconfig kvm_guest.config &&
+	if ! { [ $base_ok = 1 ] && cp -a "$tmp/obj-base" "$obj" &&
 	       "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fr[@]}" &&
 	       make -s -C "$tree" O="$obj" olddefconfig; } >"$tmp/$kc.log" 2>&1; then
-		nok "kconfig_merges_$kc" "configuring failed: $(grep -iE 'error|not found' "$tmp/$kc.log" | head -n 2 | tr '\n' ' ')"
+		nok "kconfig_merges_$kc" "configuring failed: $(grep -hiE 'error|not found' "$tmp/base.log" "$tmp/$kc.log" | head -n 2 | tr '\n' ' ')"
 		continue
 	fi
 	if lost=$("$top/scripts/kconfig-verify.sh" "$obj/.config" "${fr[@]}"); then

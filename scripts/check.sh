@@ -84,6 +84,17 @@ check_join() {
 	bg=()
 }
 
+# The guests' kernels are fetched in the background while the host-side
+# units run: downloading and unpacking waits on the network and the disk,
+# the units on the CPU. Not a check of its own: a kernel that could not be
+# fetched fails the first check that boots it, with the fetcher's message.
+# (CHECK_ONLY runs fetch what their own boots need.)
+if [ -z "${CHECK_ONLY:-}" ]; then
+	( for k in 6.12 6.1 7.2; do scripts/fetch-kernel.sh $k; done ) >"$work/prefetch.log" 2>&1 &
+	prefetch=$!
+	trap 'kill $prefetch 2>/dev/null; wait $prefetch 2>/dev/null; rm -rf "$work"' EXIT
+fi
+
 # --- host-side units --------------------------------------------------------
 
 check console_scanner_corpus scripts/tests/test-console-scan.sh "$build/console-scan"
@@ -476,7 +487,7 @@ catalog_breakage_caught() {
 	sed -i 's/^-\t\t\tif (tlb_delay_rmap(tlb)) {/-\t\t\tif (tlb_delay_rmap(tlb) \&\& 1) {/' \
 		"$c/scripts/catalog/delayed-rmap.revert-6.12.patch"
 	echo "CONFIG_KASAN_SW_TAGS=y" >>"$c/scripts/kconfig/debug.config"
-	"$c/scripts/catalog-check.sh" && { echo "catalog-check passed a broken copy"; return 1; }
+	MMT_CACHE=${MMT_CACHE:-$top/.cache} "$c/scripts/catalog-check.sh" && { echo "catalog-check passed a broken copy"; return 1; }
 	grep -q '^not ok .* catalog_entry_delayed-rmap # .*fix is not' "$work/log.$1" &&
 	grep -q '^not ok .* patch_applies_delayed-rmap.revert-6.12 ' "$work/log.$1" &&
 	grep -q '^not ok .* kconfig_merges_debug # olddefconfig dropped: CONFIG_KASAN_SW_TAGS' "$work/log.$1" &&

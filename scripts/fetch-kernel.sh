@@ -38,13 +38,17 @@ command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
 
 # One fetch at a time per cache: two runs that need the same kernel (make
 # check runs guests side by side) wait for each other instead of both
-# unpacking into one folder. The unstable fetcher inherits the lock.
+# unpacking into one folder. The unstable fetcher inherits the lock; a
+# bookworm kernel already in the cache is printed without waiting for it.
 mkdir -p "$cache" || die "cannot create $cache"
-exec 9>"$cache/.fetch.lock"
-flock 9 || die "cannot lock $cache/.fetch.lock"
+lock() {
+	exec 9>"$cache/.fetch.lock"
+	flock 9 || die "cannot lock $cache/.fetch.lock"
+}
 
 case $want in
 7.*|unstable|*+deb14-amd64)
+	lock
 	exec "$top/scripts/fetch-kernel-unstable.sh" "$want" ;;
 esac
 
@@ -66,6 +70,12 @@ resolve() {
 	image_names "$pat" | tail -n 1 | sed -e 's/^linux-image-//' -e 's/-unsigned$//'
 }
 
+kver=$(resolve "$want")
+if [ -n "$kver" ] && [ -f "$cache/kernels/$kver/.complete" ]; then
+	echo "$cache/kernels/$kver"
+	exit 0
+fi
+lock
 kver=$(resolve "$want")
 if [ -z "$kver" ]; then
 	say "no package for $want in apt's lists, running apt-get update"

@@ -155,6 +155,10 @@ mod_key=$(cat "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" \
 	{ sha256sum; printf '%s\n' "$KDIR" "${BUILDROOT:-}"; } | sha256sum | cut -c1-16)
 modcache=$kbuild/module-$mod_key
 modbuild=$(mktemp -d "$kbuild/module.XXXXXX") || die "cannot create a build folder in $kbuild"
+# Runs side by side for one kernel wait for each other here: one builds,
+# the others take its build from the cache (and the initramfs base below).
+exec 8>"$kbuild/.build.lock"
+flock 8 || die "cannot lock $kbuild/.build.lock"
 if [ -f "$modcache/mmtorture.ko" ] && [ -s "$modcache/compiler" ]; then
 	say "mmtorture.ko for $kver from the build cache ($modcache)"
 	cp "$modcache/mmtorture.ko" "$modbuild/" || die "cannot copy $modcache/mmtorture.ko"
@@ -172,6 +176,7 @@ if [ ! -f "$base" ] || [ "$top/scripts/mkinitramfs.sh" -nt "$base" ]; then
 	say "making the initramfs base for $kver"
 	"$top/scripts/mkinitramfs.sh" "${modroot:-/nonexistent}" "$kver" "$base" || exit 2
 fi
+exec 8>&-
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 name=$stamp-$kver
