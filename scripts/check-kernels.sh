@@ -32,32 +32,18 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=$top/results/check-kernels-$stamp
 mkdir -p "$out" || exit 2
 [ "$CLEAN" = 1 ] && export MMT_CACHE=$out/cache
-n=0 passed=0 failed=0
-step() {
-	local name=$1 t0 rc
-	shift
-	n=$((n + 1))
-	t0=$(date +%s)
-	"$@" >"$out/log.$n" 2>&1
-	rc=$?
-	if [ $rc = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $n $name  # $(( $(date +%s) - t0 ))s"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $name  # exit $rc after $(( $(date +%s) - t0 ))s"
-		tail -n 20 "$out/log.$n" | sed 's/^/#   /'
-	fi
-}
+work=$out check_tail=20
+# shellcheck source=lib/checks.sh
+. "$top/scripts/lib/checks.sh"
 build() { "$top/scripts/build-kernel.sh" "$@"; }
 vm() { QUIET=1 "$top/scripts/vm-run.sh" RESULTS="$out/runs" KERNEL=src "$@"; }
 last() { ls -d "$out"/runs/2*/ | sort | tail -n 1; }
 
-step build_default_kernel build KCONFIG=default
-step build_debug_kernel build KCONFIG=debug
-step build_revert_kernel build KCONFIG=default PATCH=delayed-rmap.revert-6.12.patch
-step attack_passes_default vm KCONFIG=default SUITE=attack SEED=$SEED
-step attack_passes_debug vm KCONFIG=debug SUITE=attack SEED=$SEED
+check build_default_kernel build KCONFIG=default
+check build_debug_kernel build KCONFIG=debug
+check build_revert_kernel build KCONFIG=default PATCH=delayed-rmap.revert-6.12.patch
+check attack_passes_default vm KCONFIG=default SUITE=attack SEED=$SEED
+check attack_passes_debug vm KCONFIG=debug SUITE=attack SEED=$SEED
 kasan_caught() {
 	vm KCONFIG=debug SUITE=lazytlb-broken SEED=$SEED
 	local d
@@ -66,7 +52,7 @@ kasan_caught() {
 	jq -e '.verdict != "pass" and ([.splats[].title] | any(test("^KASAN: [a-z-]*use-after-free")))' \
 		"$d/summary.json" >/dev/null
 }
-step lazytlb_broken_caught_by_kasan kasan_caught
+check lazytlb_broken_caught_by_kasan kasan_caught
 refused() {
 	vm KCONFIG=default SUITE=lazytlb-broken SEED=$SEED
 	local d
@@ -75,7 +61,7 @@ refused() {
 	grep -E 'early_drop' "$d/results.ktap" | head -n 3
 	jq -e '.verdict != "pass" and (.splats | length == 0)' "$d/summary.json" >/dev/null
 }
-step lazytlb_broken_refused_without_kasan refused
+check lazytlb_broken_refused_without_kasan refused
 repro() {
 	local want=$1 rc
 	shift
@@ -83,8 +69,7 @@ repro() {
 	rc=$?
 	[ "$rc" = "$want" ] || { echo "repro exit $rc, wanted $want"; return 1; }
 }
-step revert_reproduces_delayed_rmap repro 1 PATCH=delayed-rmap.revert-6.12.patch
-step unpatched_does_not_reproduce repro 0
+check revert_reproduces_delayed_rmap repro 1 PATCH=delayed-rmap.revert-6.12.patch
+check unpatched_does_not_reproduce repro 0
 echo "# folders and logs: $out"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_summary

@@ -18,71 +18,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mmt-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 results=$work/results
 
-n=0
-passed=0
-failed=0
+# shellcheck source=lib/checks.sh
+. "$top/scripts/lib/checks.sh"
 t_start=$(date +%s)
-
-# report ID NAME RC SECONDS NOTE: one check's line; a failure shows the end
-# of its log ($work/log.ID).
-report() {
-	if [ "$3" = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $1 $2  # $4s$5"
-	else
-		failed=$((failed + 1))
-		echo "not ok $1 $2  # exit $3 after $4s$5"
-		tail -n 40 "$work/log.$1" | sed 's/^/#   /'
-	fi
-}
-
-# check NAME COMMAND...: one check, its output kept and shown on failure.
-check() {
-	local name=$1 t0 rc
-	shift
-	if [ -n "${CHECK_ONLY:-}" ] && ! [[ $name =~ $CHECK_ONLY ]]; then
-		return 0
-	fi
-	n=$((n + 1))
-	t0=$(date +%s)
-	"$@" >"$work/log.$n" 2>&1
-	rc=$?
-	report "$n" "$name" "$rc" "$(( $(date +%s) - t0 ))" ""
-}
-
-# check_bg NAME COMMAND...: as check, run in the background beside the
-# checks that follow until check_join; for checks that use one host core
-# (single-threaded TCG guests), so that two of them share the machine's two.
-# Each has its own results folder. check_join reports them in start order.
-bg=()
-check_bg() {
-	local name=$1 id
-	shift
-	if [ -n "${CHECK_ONLY:-}" ] && ! [[ $name =~ $CHECK_ONLY ]]; then
-		return 0
-	fi
-	n=$((n + 1))
-	id=$n
-	(
-		results=$work/results.$id
-		"$@"
-		rc=$?
-		date +%s >"$work/end.$id"
-		exit $rc
-	) >"$work/log.$id" 2>&1 &
-	bg+=("$!:$id:$(date +%s):$name")
-}
-check_join() {
-	local job pid id t0 name rc
-	for job in "${bg[@]}"; do
-		IFS=: read -r pid id t0 name <<<"$job"
-		wait "$pid"
-		rc=$?
-		report "$id" "$name" "$rc" \
-			"$(( $(cat "$work/end.$id" 2>/dev/null || date +%s) - t0 ))" " (in parallel)"
-	done
-	bg=()
-}
 
 # The guests' kernels are fetched in the background while the host-side
 # units run: downloading and unpacking waits on the network and the disk,
@@ -501,5 +439,4 @@ check_bg hang_is_not_a_pass run_vm 6 KERNEL=6.12 SMP=1 SUITE=smoke HANG_SECS=1
 check_join
 
 echo "# make check took $(( $(date +%s) - t_start ))s"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_summary
