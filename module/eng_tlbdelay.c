@@ -153,7 +153,7 @@ static const char * const tld_counter_names[] = {
 	[TLD_C_CALLS] = MMT_STAT_TLBDELAY_CALLS,
 	[TLD_C_HITS] = MMT_STAT_TLBDELAY_DELAYS,
 	[TLD_C_BUDGET_SKIPS] = MMT_STAT_TLBDELAY_BUDGET_SKIPS,
-	[TLD_C_DELAY_US] = "delay_us_total",
+	[TLD_C_DELAY_US] = MMT_STAT_TLBDELAY_DELAY_US,
 };
 
 /* splitmix64's finalizer: a well-mixed 64-bit function of its input. */

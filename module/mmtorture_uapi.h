@@ -18,8 +18,8 @@
 /* ---- where ---- */
 #define MMT_MODULE_NAME		"mmtorture"
 #define MMT_DEBUGFS_MOUNT	"/sys/kernel/debug"
-#define MMT_DEBUGFS_DIR		"/sys/kernel/debug/mmtorture"
-#define MMT_PARAM_DIR		"/sys/module/mmtorture/parameters"
+#define MMT_DEBUGFS_DIR		MMT_DEBUGFS_MOUNT "/" MMT_MODULE_NAME
+#define MMT_PARAM_DIR		"/sys/module/" MMT_MODULE_NAME "/parameters"
 /* The module's console lines start with this (its pr_fmt). */
 #define MMT_CONSOLE_PREFIX	"mmtorture: "
 
@@ -128,6 +128,8 @@
 #define MMT_STAT_ERRORS		"errors"
 #define MMT_STAT_VIOLATIONS	"violations"
 #define MMT_STAT_ROUTES		"routes"
+/* The counters of an engine's ops are named "op_NAME". */
+#define MMT_STAT_OP_PREFIX	"op_"
 /* Engine counters a program reads by name. */
 #define MMT_STAT_MKCLEAN_PASSES		"passes"
 #define MMT_STAT_MKCLEAN_CLEANED_PTES	"cleaned_ptes"
@@ -142,6 +144,7 @@
 #define MMT_STAT_TLBDELAY_CALLS		"filtered_calls"
 #define MMT_STAT_TLBDELAY_DELAYS	"delays"
 #define MMT_STAT_TLBDELAY_BUDGET_SKIPS	"budget_skips"
+#define MMT_STAT_TLBDELAY_DELAY_US	"delay_us_total"
 /* Keys of the status file. */
 #define MMT_STATUS_SEED		"seed"
 #define MMT_STATUS_BROKEN	"broken"

@@ -71,7 +71,7 @@
 #define MAX_REPORTS	16
 #define MAX_THREADS	64
 #define MAX_PAGES	4096
-#define BROKEN_PARAM	"/sys/module/mmtorture/parameters/broken"
+#define BROKEN_PARAM	MMT_PARAM_DIR "/" MMT_PARAM_BROKEN
 
 enum expect { EXPECT_CLEAN, EXPECT_STALE };
 static const char *const expect_names[] = { "clean", "stale", NULL };
