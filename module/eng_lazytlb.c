@@ -112,6 +112,8 @@ static void lt_early_drop(struct mmt_worker *w, struct mmt_target *t,
 	mmt_engine_count(e, LT_C_ADOPT);
 }
 
+static_assert(LT_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
 static void lt_step(struct mmt_worker *w)
 {
 	struct mmt_target *t = mmt_target_next(MMT_TARGET_ANY, &w->cursor);

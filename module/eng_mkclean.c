@@ -80,6 +80,8 @@ static const char * const mkc_counter_names[] = {
 	[MKC_C_SHARED_SKIPS] = MMT_STAT_MKCLEAN_SHARED_SKIPS,
 };
 
+static_assert(MKC_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
 /* 1: also act on files that processes other than the registrant map. */
 static unsigned int mkc_shared;
 

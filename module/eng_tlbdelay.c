@@ -146,6 +146,8 @@ enum {
 	TLD_NR_COUNTERS,
 };
 
+static_assert(TLD_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
 /* What removed sites had counted (under the engine's lock). */
 static s64 tld_retired[TLD_NR_COUNTERS];
 

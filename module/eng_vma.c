@@ -133,6 +133,8 @@ static const char * const vma_counter_names[] = {
 	[VMA_C_MAPPED_CHECKS] = MMT_STAT_VMA_MAPPED_CHECKS,
 };
 
+static_assert(VMA_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
 #ifdef MMT_HAVE_ZAP_PAGE_RANGE
 #define VMA_ZAP_ROUTE "zap_page_range"
 #elif defined(MMT_HAVE_ZAP_VMA_RANGE)

@@ -568,6 +568,9 @@ int mmt_engine_register(struct mmt_engine *e, struct dentry *root)
 	int ret;
 
 	mutex_init(&e->lock);
+	if (WARN_ON(e->nr_counters > MMT_MAX_COUNTERS ||
+		    e->nr_ops > BITS_PER_LONG))
+		return -EINVAL;
 	if (e->init) {
 		ret = e->init(e);
 		if (ret)

@@ -101,7 +101,7 @@ bool mmt_target_owner_live(const struct mm_struct *mm, pid_t tgid);
 void mmt_targets_reap(void);
 
 /* Engines (engine.c): kthreads plus knobs and counters. */
-#define MMT_MAX_COUNTERS 16
+#define MMT_MAX_COUNTERS 24
 
 struct mmt_engine;
 
