@@ -568,9 +568,13 @@ int mmt_engine_register(struct mmt_engine *e, struct dentry *root)
 	int ret;
 
 	mutex_init(&e->lock);
-	if (WARN_ON(e->nr_counters > MMT_MAX_COUNTERS ||
-		    e->nr_ops > BITS_PER_LONG))
+	/* Each engine static_asserts this too; a coding error, refused. */
+	if (e->nr_counters > MMT_MAX_COUNTERS || e->nr_ops > BITS_PER_LONG) {
+		pr_err("%s: %u counters and %u ops, at most %u and %u\n",
+		       e->name, e->nr_counters, e->nr_ops, MMT_MAX_COUNTERS,
+		       BITS_PER_LONG);
 		return -EINVAL;
+	}
 	if (e->init) {
 		ret = e->init(e);
 		if (ret)
