@@ -170,8 +170,10 @@
  *                                   every MMT_STATS_PERIOD_S while on
  *   "ENGINE: end: seed=S broken=B KNOB=V ... run_ms=T COUNTER=N ...
  *    errors=E violations=V SUCCESS|FAILURE"            when stopped
- * FAILURE iff violations > 0: an invariant the engine checks broke
- * (errors are operations the kernel refused, not broken invariants).
+ * Counters, errors and violations count since the module was loaded, as
+ * in the stats file; run_ms is the time enabled since load. FAILURE iff
+ * violations > 0: an invariant the engine checks broke (errors are
+ * operations the kernel refused, not broken invariants).
  */
 #define MMT_LINE_START		"start:"
 #define MMT_LINE_STATS		"stats:"
