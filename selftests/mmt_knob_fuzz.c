@@ -1916,7 +1916,7 @@ static void builtin_knobs(void)
 			for (j = 0; j < 6 && ops[e][j]; j++)
 				snprintf(k->avail[k->navail++], 32, "%s", ops[e][j]);
 			if (e == 0)
-				snprintf(k->unavail[k->nunavail++], 32, "noflush");
+				snprintf(k->unavail[k->nunavail++], 32, MMT_MKCLEAN_OP_NOFLUSH);
 			if (e == 1) {
 				snprintf(k->unavail[k->nunavail++], 32, "mprotect");
 				snprintf(k->unavail[k->nunavail++], 32, "mremap");

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		{ "dir", 1, NULL, 'D' }, { "seed", 1, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sites[MAX_SITES], *ops = "mkclean", *dir = "/mnt/scratch";
+	const char *sites[MAX_SITES], *ops = MMT_MKCLEAN_OP_MKCLEAN, *dir = "/mnt/scratch";
 	const char *threads = "1";
 	unsigned int nsites = 0, cycles = 2000, hold_us = 0, i;
 	int mkclean = 1, fd, failed = 0, ok, c;

@@ -68,7 +68,7 @@ static int child(void)
 int main(int argc, char **argv)
 {
 	unsigned int duration = 4, forks = 0, execs = 0, bad = 0;
-	char engines[256] = "lazytlb", *e, *save, buf[8192], file[64];
+	char engines[256] = MMT_ENGINE_LAZYTLB, *e, *save, buf[8192], file[64];
 	char *names[8];
 	int n;
 	long before, after, viol = 0;
