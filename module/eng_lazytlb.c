@@ -41,10 +41,10 @@ enum {
 };
 
 static const char * const lt_op_names[] = {
-	[LT_OP_ADOPT] = "adopt",
-	[LT_OP_READ] = "read",
-	[LT_OP_YIELD] = "yield",
-	[LT_OP_EARLY_DROP] = "early_drop",
+	[LT_OP_ADOPT] = MMT_LAZYTLB_OP_ADOPT,
+	[LT_OP_READ] = MMT_LAZYTLB_OP_READ,
+	[LT_OP_YIELD] = MMT_LAZYTLB_OP_YIELD,
+	[LT_OP_EARLY_DROP] = MMT_LAZYTLB_OP_EARLY_DROP,
 };
 
 enum {
@@ -60,7 +60,7 @@ enum {
 
 static const char * const lt_counter_names[] = {
 	[LT_C_ADOPT] = "op_adopt",
-	[LT_C_READ] = "op_read",
+	[LT_C_READ] = MMT_STAT_LAZYTLB_OP_READ,
 	[LT_C_YIELD] = "op_yield",
 	[LT_C_READ_FAULT] = "read_faults",
 	[LT_C_MM_GONE] = "mm_gone",
@@ -68,25 +68,13 @@ static const char * const lt_counter_names[] = {
 	[LT_C_EARLY_DROPS] = "broken_early_drops",
 };
 
-static void lt_step(struct mmt_worker *w)
+/* adopt, read, yield: the mm in use for the op's length. */
+static void lt_adopt(struct mmt_worker *w, struct mmt_target *t,
+		     struct mm_struct *mm, unsigned long op)
 {
-	struct mmt_target *t = mmt_target_next(MMT_TARGET_ANY, &w->cursor);
 	struct mmt_engine *e = w->e;
-	unsigned long op, addr, word;
-	struct mm_struct *mm;
+	unsigned long addr, word;
 
-	if (!t) {
-		mmt_engine_idle(w);
-		return;
-	}
-	mm = t->mm;
-	if (!mmget_not_zero(mm)) {
-		mmt_engine_count(e, LT_C_MM_GONE);
-		mmt_target_mark_dead(t);
-		mmt_target_put(t);
-		return;
-	}
-	op = mmt_engine_pick_op(w);
 	kthread_use_mm(mm);
 	if (op != BIT(LT_OP_ADOPT)) {
 		if (t->type != MMT_TARGET_ARENA) {
@@ -102,28 +90,70 @@ static void lt_step(struct mmt_worker *w)
 			schedule();
 	}
 	kthread_unuse_mm(mm);
-	if (op == BIT(LT_OP_EARLY_DROP) && !test_and_set_bit(0, &t->early_dropped)) {
+	mmt_engine_count(e, op == BIT(LT_OP_ADOPT) ? LT_C_ADOPT :
+			 op == BIT(LT_OP_READ) ? LT_C_READ : LT_C_YIELD);
+}
+
+/*
+ * broken=lazytlb_early_drop: adopt, then drop the lazy reference this
+ * CPU still holds, once per target. Deliberately wrong.
+ */
+static void lt_early_drop(struct mmt_worker *w, struct mmt_target *t,
+			  struct mm_struct *mm)
+{
+	struct mmt_engine *e = w->e;
+
+	kthread_use_mm(mm);
+	kthread_unuse_mm(mm);
+	if (!test_and_set_bit(0, &t->early_dropped)) {
 		mmdrop(mm);
 		mmt_engine_count(e, LT_C_EARLY_DROPS);
 	}
+	mmt_engine_count(e, LT_C_ADOPT);
+}
+
+static_assert(LT_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
+static void lt_step(struct mmt_worker *w)
+{
+	struct mmt_target *t = mmt_target_next(MMT_TARGET_ANY, &w->cursor);
+	struct mmt_engine *e = w->e;
+	struct mm_struct *mm;
+	unsigned long op;
+
+	if (!t) {
+		mmt_engine_idle(w);
+		return;
+	}
+	mm = t->mm;
+	if (!mmget_not_zero(mm)) {
+		mmt_engine_count(e, LT_C_MM_GONE);
+		mmt_target_mark_dead(t);
+		mmt_target_put(t);
+		return;
+	}
+	op = mmt_engine_pick_op(w);
+	if (op == BIT(LT_OP_EARLY_DROP))
+		lt_early_drop(w, t, mm);
+	else
+		lt_adopt(w, t, mm, op);
 	mmput(mm);
 	mmt_target_put(t);
-	mmt_engine_count(e, op == BIT(LT_OP_ADOPT) || op == BIT(LT_OP_EARLY_DROP) ?
-			 LT_C_ADOPT : op == BIT(LT_OP_READ) ? LT_C_READ : LT_C_YIELD);
 }
 
 /* The broken mode makes early_drop available and the default (KASAN only). */
-static void lt_setup(struct mmt_engine *e)
+static int lt_init(struct mmt_engine *e)
 {
 	if (IS_ENABLED(CONFIG_KASAN) &&
 	    mmt_broken_mode() == MMT_BROKEN_LAZYTLB_EARLY_DROP) {
 		e->ops_avail |= BIT(LT_OP_EARLY_DROP);
 		e->ops_default = BIT(LT_OP_EARLY_DROP);
 	}
+	return 0;
 }
 
 struct mmt_engine mmt_lazytlb_engine = {
-	.name = "lazytlb",
+	.name = MMT_ENGINE_LAZYTLB,
 	.op_names = lt_op_names,
 	.nr_ops = LT_NR_OPS,
 	.ops_avail = BIT(LT_OP_ADOPT) | BIT(LT_OP_READ) | BIT(LT_OP_YIELD),
@@ -134,5 +164,5 @@ struct mmt_engine mmt_lazytlb_engine = {
 	.unavail_why = "early_drop needs broken=lazytlb_early_drop on a KASAN kernel",
 	.nthreads = 2,
 	.step = lt_step,
-	.setup = lt_setup,
+	.init = lt_init,
 };

@@ -49,10 +49,10 @@ enum {
 };
 
 static const char * const mkc_op_names[] = {
-	[MKC_OP_MKCLEAN] = "mkclean",
-	[MKC_OP_CLEAR_DIRTY] = "clear_dirty",
-	[MKC_OP_WRITEBACK] = "writeback",
-	[MKC_OP_NOFLUSH] = "noflush",
+	[MKC_OP_MKCLEAN] = MMT_MKCLEAN_OP_MKCLEAN,
+	[MKC_OP_CLEAR_DIRTY] = MMT_MKCLEAN_OP_CLEAR_DIRTY,
+	[MKC_OP_WRITEBACK] = MMT_MKCLEAN_OP_WRITEBACK,
+	[MKC_OP_NOFLUSH] = MMT_MKCLEAN_OP_NOFLUSH,
 };
 
 enum {
@@ -73,12 +73,14 @@ static const char * const mkc_counter_names[] = {
 	[MKC_C_CLEAR_DIRTY] = "op_clear_dirty",
 	[MKC_C_WRITEBACK] = "op_writeback",
 	[MKC_C_NOFLUSH] = "op_noflush",
-	[MKC_C_CLEANED_PTES] = "cleaned_ptes",
+	[MKC_C_CLEANED_PTES] = MMT_STAT_MKCLEAN_CLEANED_PTES,
 	[MKC_C_ABSENT] = "absent_pages",
-	[MKC_C_PASSES] = "passes",
+	[MKC_C_PASSES] = MMT_STAT_MKCLEAN_PASSES,
 	[MKC_C_NOFLUSH_PTES] = "noflush_ptes",
-	[MKC_C_SHARED_SKIPS] = "shared_skips",
+	[MKC_C_SHARED_SKIPS] = MMT_STAT_MKCLEAN_SHARED_SKIPS,
 };
+
+static_assert(MKC_NR_COUNTERS <= MMT_MAX_COUNTERS);
 
 /* 1: also act on files that processes other than the registrant map. */
 static unsigned int mkc_shared;
@@ -271,7 +273,7 @@ static const struct file_operations shared_fops = {
 
 static int mkc_create_files(struct mmt_engine *e, struct dentry *dir)
 {
-	debugfs_create_file("shared", 0600, dir, e, &shared_fops);
+	debugfs_create_file(MMT_FILE_SHARED, 0600, dir, e, &shared_fops);
 	return 0;
 }
 
@@ -288,17 +290,24 @@ static void mkc_show_status(struct mmt_engine *e, struct seq_file *m)
 		   "skips files other processes map (shared=0)");
 }
 
+static int mkc_format_knobs(struct mmt_engine *e, char *buf, size_t len)
+{
+	return scnprintf(buf, len, " " MMT_FILE_SHARED "=%u",
+			 READ_ONCE(mkc_shared));
+}
+
 /* The broken mode makes noflush available and the default. */
-static void mkc_setup(struct mmt_engine *e)
+static int mkc_init(struct mmt_engine *e)
 {
 	if (mmt_broken_mode() == MMT_BROKEN_MKCLEAN_NOFLUSH) {
 		e->ops_avail |= BIT(MKC_OP_NOFLUSH);
 		e->ops_default = BIT(MKC_OP_NOFLUSH);
 	}
+	return 0;
 }
 
 struct mmt_engine mmt_mkclean_engine = {
-	.name = "mkclean",
+	.name = MMT_ENGINE_MKCLEAN,
 	.op_names = mkc_op_names,
 	.nr_ops = MKC_NR_OPS,
 	.ops_avail = BIT(MKC_OP_MKCLEAN) | BIT(MKC_OP_CLEAR_DIRTY) |
@@ -314,5 +323,6 @@ struct mmt_engine mmt_mkclean_engine = {
 	.create_files = mkc_create_files,
 	.show_extra = mkc_show_extra,
 	.show_status = mkc_show_status,
-	.setup = mkc_setup,
+	.init = mkc_init,
+	.format_knobs = mkc_format_knobs,
 };

@@ -51,12 +51,12 @@
 
 #include "mmtorture.h"
 
-#define TLD_MAX_SITES 16
-#define TLD_MAX_DELAY_US 2000
+#define TLD_MAX_SITES MMT_TLD_MAX_SITES
+#define TLD_MAX_DELAY_US MMT_TLD_MAX_DELAY_US
 #define TLD_DEFAULT_DELAY_US 200
 #define TLD_DEFAULT_PROB 50
-#define TLD_MIN_BUDGET_MS 1
-#define TLD_MAX_BUDGET_MS 1000
+#define TLD_MIN_BUDGET_MS MMT_TLD_MIN_BUDGET_MS
+#define TLD_MAX_BUDGET_MS MMT_TLD_MAX_BUDGET_MS
 #define TLD_DEFAULT_BUDGET_MS 100
 
 struct tld_site {
@@ -146,14 +146,16 @@ enum {
 	TLD_NR_COUNTERS,
 };
 
+static_assert(TLD_NR_COUNTERS <= MMT_MAX_COUNTERS);
+
 /* What removed sites had counted (under the engine's lock). */
 static s64 tld_retired[TLD_NR_COUNTERS];
 
 static const char * const tld_counter_names[] = {
-	[TLD_C_CALLS] = "filtered_calls",
-	[TLD_C_HITS] = "delays",
-	[TLD_C_BUDGET_SKIPS] = "budget_skips",
-	[TLD_C_DELAY_US] = "delay_us_total",
+	[TLD_C_CALLS] = MMT_STAT_TLBDELAY_CALLS,
+	[TLD_C_HITS] = MMT_STAT_TLBDELAY_DELAYS,
+	[TLD_C_BUDGET_SKIPS] = MMT_STAT_TLBDELAY_BUDGET_SKIPS,
+	[TLD_C_DELAY_US] = MMT_STAT_TLBDELAY_DELAY_US,
 };
 
 /* splitmix64's finalizer: a well-mixed 64-bit function of its input. */
@@ -343,25 +345,25 @@ static int tld_cmd(char *s)
 	int n, ret;
 
 	n = mmt_knob_split(s, tok, ARRAY_SIZE(tok));
-	if (n == 1 && !strcmp(tok[0], "clear")) {
+	if (n == 1 && !strcmp(tok[0], MMT_SITES_CLEAR)) {
 		tld_clear();
 		return 0;
 	}
-	if (n == 1 && !strcmp(tok[0], "defaults"))
+	if (n == 1 && !strcmp(tok[0], MMT_SITES_DEFAULTS))
 		return tld_load_defaults();
 	if (n < 2)
 		return -EINVAL;
 	ret = tld_parse_sym(tok[1], &offset);
 	if (ret)
 		return ret;
-	if (n == 2 && !strcmp(tok[0], "del")) {
+	if (n == 2 && !strcmp(tok[0], MMT_SITES_DEL)) {
 		n = tld_find(tok[1], offset);
 		if (n < 0)
 			return n;
 		tld_free(n);
 		return 0;
 	}
-	if (n < 3 || n > 5 || strcmp(tok[0], "add") ||
+	if (n < 3 || n > 5 || strcmp(tok[0], MMT_SITES_ADD) ||
 	    mmt_knob_u32(tok[2], 10, 1, TLD_MAX_DELAY_US, &delay) ||
 	    (n > 3 && mmt_knob_u32(tok[3], 10, 1, 100, &prob)) ||
 	    (n > 4 && mmt_knob_u64(tok[4], 10, 0, U64_MAX, &max_hits)))
@@ -520,8 +522,8 @@ static void tld_show_extra(struct mmt_engine *e, struct seq_file *m)
 
 static int tld_create_files(struct mmt_engine *e, struct dentry *dir)
 {
-	debugfs_create_file("sites", 0600, dir, e, &sites_fops);
-	debugfs_create_file("budget_ms", 0600, dir, e, &budget_fops);
+	debugfs_create_file(MMT_FILE_SITES, 0600, dir, e, &sites_fops);
+	debugfs_create_file(MMT_FILE_BUDGET_MS, 0600, dir, e, &budget_fops);
 	return 0;
 }
 
@@ -542,8 +544,32 @@ static void tld_show_status(struct mmt_engine *e, struct seq_file *m)
 	mutex_unlock(&e->lock);
 }
 
+/* budget_ms and each site, for the start and end lines; under e->lock. */
+static int tld_format_knobs(struct mmt_engine *e, char *buf, size_t len)
+{
+	unsigned int i;
+	int n;
+
+	n = scnprintf(buf, len, " " MMT_FILE_BUDGET_MS "=%u " MMT_FILE_SITES "=",
+		      tld_budget_ms);
+	for (i = 0; i < tld_nr; i++)
+		n += scnprintf(buf + n, len - n, "%s%s+0x%x:%u:%u:%llu",
+			       i ? "," : "", tld_sites[i]->sym,
+			       tld_sites[i]->offset, tld_sites[i]->delay_us,
+			       tld_sites[i]->prob, tld_sites[i]->max_hits);
+	if (!tld_nr)
+		n += scnprintf(buf + n, len - n, "none");
+	return n;
+}
+
+/* At unload, after the engine stopped: unregister and free the sites. */
+static void tld_exit(struct mmt_engine *e)
+{
+	tld_clear();
+}
+
 struct mmt_engine mmt_tlbdelay_engine = {
-	.name = "tlbdelay",
+	.name = MMT_ENGINE_TLBDELAY,
 	.counter_names = tld_counter_names,
 	.nr_counters = TLD_NR_COUNTERS,
 	.start = tld_start,
@@ -552,10 +578,6 @@ struct mmt_engine mmt_tlbdelay_engine = {
 	.sync_counters = tld_sync_counters,
 	.create_files = tld_create_files,
 	.show_status = tld_show_status,
+	.format_knobs = tld_format_knobs,
+	.exit = tld_exit,
 };
-
-/* At unload, after the engine stopped: unregister and free the sites. */
-void mmt_tlbdelay_exit(void)
-{
-	tld_clear();
-}

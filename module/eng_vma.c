@@ -38,6 +38,13 @@
  *   zap_all     zap every VMA of the whole arena
  *   mprotect    not available: no exported interface
  *   mremap      not available: no exported interface
+ *   check_mapped
+ *               BROKEN MODE, only with broken=vma_invariant: the munmap
+ *               op's own post-munmap check (no PTE left), run on a run
+ *               that is still mapped and was NOT unmapped: the owner's
+ *               PTEs are found, and the invariant's real report (a
+ *               WARN, counted in violations, the end line says FAILURE)
+ *               fires from clean-mode code
  *   mkwrite     BROKEN MODE, only with broken=vma_writable: in a shared
  *               VMA that is read-only now (mprotect(PROT_READ) returned)
  *               but may be written, make the run's present PTEs writable
@@ -69,18 +76,20 @@ enum {
 	VMA_OP_MREMAP,
 	VMA_OP_MKWRITE,
 	VMA_OP_MMAP_FIXED_STALE,
+	VMA_OP_CHECK_MAPPED,
 	VMA_NR_OPS,
 };
 
 static const char * const vma_op_names[] = {
-	[VMA_OP_MUNMAP] = "munmap",
-	[VMA_OP_MMAP_FIXED] = "mmap_fixed",
-	[VMA_OP_DONTNEED] = "dontneed",
-	[VMA_OP_ZAP_ALL] = "zap_all",
-	[VMA_OP_MPROTECT] = "mprotect",
-	[VMA_OP_MREMAP] = "mremap",
-	[VMA_OP_MKWRITE] = "mkwrite",
-	[VMA_OP_MMAP_FIXED_STALE] = "mmap_fixed_stale",
+	[VMA_OP_MUNMAP] = MMT_VMA_OP_MUNMAP,
+	[VMA_OP_MMAP_FIXED] = MMT_VMA_OP_MMAP_FIXED,
+	[VMA_OP_DONTNEED] = MMT_VMA_OP_DONTNEED,
+	[VMA_OP_ZAP_ALL] = MMT_VMA_OP_ZAP_ALL,
+	[VMA_OP_MPROTECT] = MMT_VMA_OP_MPROTECT,
+	[VMA_OP_MREMAP] = MMT_VMA_OP_MREMAP,
+	[VMA_OP_MKWRITE] = MMT_VMA_OP_MKWRITE,
+	[VMA_OP_MMAP_FIXED_STALE] = MMT_VMA_OP_MMAP_FIXED_STALE,
+	[VMA_OP_CHECK_MAPPED] = MMT_VMA_OP_CHECK_MAPPED,
 };
 
 enum {
@@ -100,27 +109,31 @@ enum {
 	VMA_C_UNMODELED,
 	VMA_C_MKWRITE,
 	VMA_C_MKWRITE_PTES,
+	VMA_C_MAPPED_CHECKS,
 	VMA_NR_COUNTERS,
 };
 
 static const char * const vma_counter_names[] = {
-	[VMA_C_MUNMAP] = "op_munmap",
+	[VMA_C_MUNMAP] = MMT_STAT_VMA_OP_MUNMAP,
 	[VMA_C_MMAP_FIXED] = "op_mmap_fixed",
-	[VMA_C_DONTNEED] = "op_dontneed",
-	[VMA_C_ZAP_ALL] = "op_zap_all",
+	[VMA_C_DONTNEED] = MMT_STAT_VMA_OP_DONTNEED,
+	[VMA_C_ZAP_ALL] = MMT_STAT_VMA_OP_ZAP_ALL,
 	[VMA_C_REMAP] = "remaps",
 	[VMA_C_REMAP_TAKEN] = "remap_already_mapped",
-	[VMA_C_CHECKS] = "hole_checks",
+	[VMA_C_CHECKS] = MMT_STAT_VMA_HOLE_CHECKS,
 	[VMA_C_CHECKS_SKIPPED] = "hole_checks_refilled",
 	[VMA_C_NO_VMA] = "zap_no_vma",
 	[VMA_C_STALE] = "broken_stale_writebacks",
 	[VMA_C_REMAP_SHARED] = "remaps_shared",
 	[VMA_C_REMAP_SHARED_FAILED] = "remap_shared_failed",
-	[VMA_C_UNSUPPORTED] = "skipped_unsupported",
+	[VMA_C_UNSUPPORTED] = MMT_STAT_VMA_SKIPPED_UNSUPPORTED,
 	[VMA_C_UNMODELED] = "skipped_unmodeled",
 	[VMA_C_MKWRITE] = "op_mkwrite",
 	[VMA_C_MKWRITE_PTES] = "broken_writable_ptes",
+	[VMA_C_MAPPED_CHECKS] = MMT_STAT_VMA_MAPPED_CHECKS,
 };
+
+static_assert(VMA_NR_COUNTERS <= MMT_MAX_COUNTERS);
 
 #ifdef MMT_HAVE_ZAP_PAGE_RANGE
 #define VMA_ZAP_ROUTE "zap_page_range"
@@ -140,6 +153,7 @@ static const char * const vma_routes[] = {
 	"mremap=unavailable",
 	"mkwrite=pte_walk(broken=vma_writable)",
 	"mmap_fixed_stale=vm_mmap(FIXED,anon)+old_contents(broken=vma_stale)",
+	"check_mapped=munmap_hole_check_on_a_mapped_run(broken=vma_invariant)",
 	NULL,
 };
 
@@ -277,6 +291,37 @@ static void vma_count_pte(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
+ * The post-munmap invariant's verdict on what the walk found: no PTE and
+ * no huge entry may be left. A violation is counted and WARNs once, so
+ * that panic_on_warn and the console scanner see it (the splat is
+ * "WARNING in mmt_vma_munmap_invariant"); the engine's end line then
+ * says FAILURE. Not inlined: the splat must name this function.
+ */
+static noinline void mmt_vma_munmap_invariant(struct mmt_engine *e,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long left,
+					      unsigned long huge)
+{
+	mmt_engine_count(e, VMA_C_CHECKS);
+	if (!left && !huge)
+		return;
+	atomic64_inc(&e->violations);
+	WARN_ONCE(1, "mmtorture: vma: invariant violated: %lu PTEs and %lu huge entries left in [0x%lx, 0x%lx) after munmap\n",
+		  left, huge, addr, addr + len);
+}
+
+/* Under the mmap_lock for writing: the entries left in [addr, addr + len). */
+static void vma_ptes_left(struct mm_struct *mm, unsigned long addr,
+			  unsigned long len, unsigned long *left,
+			  unsigned long *huge)
+{
+	*left = 0;
+	*huge = 0;
+	mmt_walk_ptes(mm, addr, addr + len, vma_count_pte, left, huge);
+}
+
+/*
  * Invariant: after munmap() returns, no PTE remains in the hole. Checked
  * under the mmap_lock for writing, and only while no VMA has been mapped
  * into the hole again (by the owner or another thread).
@@ -284,7 +329,7 @@ static void vma_count_pte(struct mm_struct *mm, unsigned long addr,
 static void vma_check_hole(struct mmt_engine *e, struct mm_struct *mm,
 			   unsigned long addr, unsigned long len)
 {
-	unsigned long left = 0, huge = 0;
+	unsigned long left, huge;
 	struct vm_area_struct *vma;
 
 	mmap_write_lock(mm);
@@ -294,14 +339,26 @@ static void vma_check_hole(struct mmt_engine *e, struct mm_struct *mm,
 		mmt_engine_count(e, VMA_C_CHECKS_SKIPPED);
 		return;
 	}
-	mmt_walk_ptes(mm, addr, addr + len, vma_count_pte, &left, &huge);
+	vma_ptes_left(mm, addr, len, &left, &huge);
 	mmap_write_unlock(mm);
-	mmt_engine_count(e, VMA_C_CHECKS);
-	if (left || huge) {
-		atomic64_inc(&e->violations);
-		pr_err("vma: invariant violated: %lu PTEs and %lu huge entries left in [0x%lx, 0x%lx) after munmap\n",
-		       left, huge, addr, addr + len);
-	}
+	mmt_vma_munmap_invariant(e, addr, len, left, huge);
+}
+
+/*
+ * broken=vma_invariant: the same walk and verdict on a run that is
+ * still mapped (nothing was unmapped), so the owner's PTEs are found and
+ * the invariant's own report fires.
+ */
+static void vma_check_mapped(struct mmt_engine *e, struct mm_struct *mm,
+			     unsigned long addr, unsigned long len)
+{
+	unsigned long left, huge;
+
+	mmap_write_lock(mm);
+	vma_ptes_left(mm, addr, len, &left, &huge);
+	mmap_write_unlock(mm);
+	mmt_engine_count(e, VMA_C_MAPPED_CHECKS);
+	mmt_vma_munmap_invariant(e, addr, len, left, huge);
 }
 
 static unsigned long vma_map_anon(unsigned long addr, unsigned long len,
@@ -311,26 +368,33 @@ static unsigned long vma_map_anon(unsigned long addr, unsigned long len,
 		       MAP_PRIVATE | MAP_ANONYMOUS | flags, 0);
 }
 
-static void vma_mmap_fixed(struct mmt_engine *e, unsigned long addr,
-			   unsigned long len, bool stale)
+/* mmap(MAP_FIXED) of fresh anonymous memory over the run. */
+static bool vma_mmap_fixed(struct mmt_engine *e, unsigned long addr,
+			   unsigned long len)
 {
-	void *old = NULL;
-
-	if (stale) {
-		old = kvmalloc(len, GFP_KERNEL);
-		if (old && copy_from_user(old, (const void __user *)addr, len)) {
-			kvfree(old);
-			old = NULL;
-		}
-	}
 	if (vma_map_anon(addr, len, MAP_FIXED) != addr) {
 		atomic64_inc(&e->errors);
-		goto out;
+		return false;
 	}
 	mmt_engine_count(e, VMA_C_MMAP_FIXED);
-	if (!old)
+	return true;
+}
+
+/*
+ * broken=vma_stale: the mmap_fixed op, with the run's old contents saved
+ * before and, after a short window, deliberately written back.
+ */
+static void vma_mmap_fixed_stale(struct mmt_engine *e, unsigned long addr,
+				 unsigned long len)
+{
+	void *old = kvmalloc(len, GFP_KERNEL);
+
+	if (old && copy_from_user(old, (const void __user *)addr, len)) {
+		kvfree(old);
+		old = NULL;
+	}
+	if (!vma_mmap_fixed(e, addr, len) || !old)
 		goto out;
-	/* Deliberately wrong: the replaced contents come back. */
 	usleep_range(VMA_STALE_WINDOW_US, 2 * VMA_STALE_WINDOW_US);
 	if (!copy_to_user((void __user *)addr, old, len))
 		mmt_engine_count(e, VMA_C_STALE);
@@ -425,6 +489,22 @@ static void vma_mkwrite(struct mmt_engine *e, struct mm_struct *mm,
 	mmt_engine_count(e, VMA_C_MKWRITE);
 }
 
+/* One op on a run of a VMA the engine may act on; each its own function. */
+static void vma_run_op(struct mmt_engine *e, struct mm_struct *mm,
+		       unsigned long addr, unsigned long op, struct vma_run *r)
+{
+	if (op == BIT(VMA_OP_MUNMAP))
+		vma_munmap(e, mm, addr, r);
+	else if (op == BIT(VMA_OP_CHECK_MAPPED))
+		vma_check_mapped(e, mm, addr, r->len);
+	else if (r->kind != VMA_KIND_ANON)
+		mmt_engine_count(e, VMA_C_UNMODELED);
+	else if (op == BIT(VMA_OP_MMAP_FIXED))
+		vma_mmap_fixed(e, addr, r->len);
+	else
+		vma_mmap_fixed_stale(e, addr, r->len);
+}
+
 static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 		      unsigned long op)
 {
@@ -441,19 +521,13 @@ static void vma_do_op(struct mmt_worker *w, struct mmt_target *t,
 	case BIT(VMA_OP_MUNMAP):
 	case BIT(VMA_OP_MMAP_FIXED):
 	case BIT(VMA_OP_MMAP_FIXED_STALE):
+	case BIT(VMA_OP_CHECK_MAPPED):
 		if (vma_run_get(mm, addr, len, &r)) {
 			mmt_engine_count(e, VMA_C_NO_VMA);
 			break;
 		}
-		if (vma_skip(e, r.kind))
-			break;
-		if (op == BIT(VMA_OP_MUNMAP))
-			vma_munmap(e, mm, addr, &r);
-		else if (r.kind == VMA_KIND_ANON)
-			vma_mmap_fixed(e, addr, r.len,
-				       op == BIT(VMA_OP_MMAP_FIXED_STALE));
-		else
-			mmt_engine_count(e, VMA_C_UNMODELED);
+		if (!vma_skip(e, r.kind))
+			vma_run_op(e, mm, addr, op, &r);
 		if (r.file)
 			fput(r.file);
 		break;
@@ -508,27 +582,38 @@ static void vma_step(struct mmt_worker *w)
 }
 
 /* A broken mode makes its own op available and the default. */
-static void vma_setup(struct mmt_engine *e)
+static int vma_engine_init(struct mmt_engine *e)
 {
-	if (mmt_broken_mode() == MMT_BROKEN_VMA_WRITABLE) {
-		e->ops_avail |= BIT(VMA_OP_MKWRITE);
-		e->ops_default = BIT(VMA_OP_MKWRITE);
+	unsigned long op;
+
+	switch (mmt_broken_mode()) {
+	case MMT_BROKEN_VMA_WRITABLE:
+		op = BIT(VMA_OP_MKWRITE);
+		break;
+	case MMT_BROKEN_VMA_STALE:
+		op = BIT(VMA_OP_MMAP_FIXED_STALE);
+		break;
+	case MMT_BROKEN_VMA_INVARIANT:
+		op = BIT(VMA_OP_CHECK_MAPPED);
+		break;
+	default:
+		return 0;
 	}
-	if (mmt_broken_mode() == MMT_BROKEN_VMA_STALE) {
-		e->ops_avail |= BIT(VMA_OP_MMAP_FIXED_STALE);
-		e->ops_default = BIT(VMA_OP_MMAP_FIXED_STALE);
-	}
+	e->ops_avail |= op;
+	e->ops_default = op;
+	return 0;
 }
 
 struct mmt_engine mmt_vma_engine = {
-	.name = "vma",
+	.name = MMT_ENGINE_VMA,
 	.op_names = vma_op_names,
 	.nr_ops = VMA_NR_OPS,
 	.ops_avail = BIT(VMA_OP_MUNMAP) | BIT(VMA_OP_MMAP_FIXED) |
 		     BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
 	.ops_default = BIT(VMA_OP_MUNMAP) | BIT(VMA_OP_MMAP_FIXED) |
 		       BIT(VMA_OP_DONTNEED) | BIT(VMA_OP_ZAP_ALL),
-	.unavail_why = "mprotect, mremap: not exported; mkwrite, mmap_fixed_stale: broken=",
+	.unavail_why =
+		"mprotect, mremap: not exported; mkwrite, mmap_fixed_stale, check_mapped: broken=",
 	.counter_names = vma_counter_names,
 	.nr_counters = VMA_NR_COUNTERS,
 	.max_threads = MMT_MAX_THREADS,
@@ -536,5 +621,5 @@ struct mmt_engine mmt_vma_engine = {
 	.step = vma_step,
 	.show_extra = vma_show_extra,
 	.routes = vma_routes,
-	.setup = vma_setup,
+	.init = vma_engine_init,
 };

@@ -3,7 +3,11 @@
  * The engine frame shared by every race engine, in the style of
  * rcutorture: kernel threads that loop on one unit of work until told to
  * stop, knobs that can only change while the engine is stopped, counters,
- * and one verdict line when the engine stops.
+ * and, as kernel/locking/locktorture.c does, console lines that are the
+ * module's verdict (format in mmtorture_uapi.h): a start line with the
+ * seed, the broken mode and every knob when the engine is enabled, a stats
+ * line every MMT_STATS_PERIOD_S seconds while it runs (from the janitor),
+ * and an end line with the counters and SUCCESS or FAILURE when it stops.
  *
  * Files in /sys/kernel/debug/mmtorture/<engine>/:
  *   enable       0 or 1 (idempotent); 1 starts the threads, 0 stops them
@@ -28,8 +32,7 @@
 
 #include "mmtorture.h"
 
-#define MMT_MAX_INTERVAL_US 1000000U
-#define MMT_VERDICT_LEN 768
+#define MMT_VERDICT_LEN 900
 
 u32 mmt_rand(struct mmt_worker *w, u32 below)
 {
@@ -114,30 +117,101 @@ static int mmt_ops_format(struct mmt_engine *e, unsigned long ops, char *buf,
 	return n;
 }
 
-static void mmt_engine_verdict(struct mmt_engine *e)
+/* "seed=S broken=B threads=N interval_us=U ops=A,B KNOB=V..." */
+static int mmt_engine_knobs(struct mmt_engine *e, char *buf, size_t len)
+{
+	int n;
+
+	n = scnprintf(buf, len, "seed=%llu broken=%s threads=%u interval_us=%u ops=",
+		      mmt_seed_get(), mmt_broken_mode_name(),
+		      e->max_threads ? e->nthreads : 0,
+		      e->max_threads ? e->interval_us : 0);
+	n += mmt_ops_format(e, e->ops, buf + n, len - n);
+	if (e->format_knobs)
+		n += e->format_knobs(e, buf + n, len - n);
+	return n;
+}
+
+/* " run_ms=T COUNTER=N ... errors=E violations=V"; under e->lock. */
+static int mmt_engine_counts(struct mmt_engine *e, u64 ran_ns, char *buf,
+			     size_t len)
+{
+	unsigned int i;
+	int n;
+
+	if (e->sync_counters)
+		e->sync_counters(e);
+	n = scnprintf(buf, len, " run_ms=%llu", div_u64(ran_ns, NSEC_PER_MSEC));
+	for (i = 0; i < e->nr_counters; i++)
+		n += scnprintf(buf + n, len - n, " %s=%lld",
+			       e->counter_names[i],
+			       atomic64_read(&e->counters[i]));
+	n += scnprintf(buf + n, len - n, " " MMT_STAT_ERRORS "=%lld " MMT_STAT_VIOLATIONS "=%lld",
+		       atomic64_read(&e->errors),
+		       atomic64_read(&e->violations));
+	return n;
+}
+
+/* The start line, when the engine is enabled (mmtorture_uapi.h). */
+static void mmt_engine_start_line(struct mmt_engine *e)
 {
 	char *buf = kmalloc(MMT_VERDICT_LEN, GFP_KERNEL);
-	s64 viol = atomic64_read(&e->violations);
-	unsigned int i;
+
+	if (!buf)
+		return;
+	mmt_engine_knobs(e, buf, MMT_VERDICT_LEN);
+	pr_info("%s: " MMT_LINE_START " %s\n", e->name, buf);
+	kfree(buf);
+}
+
+/*
+ * The end line, the module's verdict on one run of the engine: its
+ * knobs, its counters and SUCCESS, or FAILURE when an invariant it
+ * checks was violated. Errors (operations the kernel refused) are
+ * counted, but break no invariant.
+ */
+static void mmt_engine_end_line(struct mmt_engine *e)
+{
+	char *buf = kmalloc(MMT_VERDICT_LEN, GFP_KERNEL);
 	int n;
 
 	if (!buf)
 		return;
-	n = scnprintf(buf, MMT_VERDICT_LEN, "threads=%u interval_us=%u ops=",
-		      e->max_threads ? e->nthreads : 0, e->interval_us);
-	n += mmt_ops_format(e, e->ops, buf + n, MMT_VERDICT_LEN - n);
-	n += scnprintf(buf + n, MMT_VERDICT_LEN - n, " run_ms=%llu",
-		       div_u64(e->ran_ns, NSEC_PER_MSEC));
-	for (i = 0; i < e->nr_counters; i++)
-		n += scnprintf(buf + n, MMT_VERDICT_LEN - n, " %s=%lld",
-			       e->counter_names[i],
-			       atomic64_read(&e->counters[i]));
-	scnprintf(buf + n, MMT_VERDICT_LEN - n, " errors=%lld violations=%lld",
-		  atomic64_read(&e->errors), viol);
-	pr_info("%s: verdict %s: broken=%s %s\n", e->name,
-		viol ? "INVARIANT-VIOLATED" : "clean", mmt_broken_mode_name(),
-		buf);
+	n = mmt_engine_knobs(e, buf, MMT_VERDICT_LEN);
+	mmt_engine_counts(e, e->ran_ns, buf + n, MMT_VERDICT_LEN - n);
+	pr_info("%s: " MMT_LINE_END " %s %s\n", e->name, buf,
+		atomic64_read(&e->violations) ? MMT_VERDICT_FAILURE :
+						MMT_VERDICT_SUCCESS);
 	kfree(buf);
+}
+
+/*
+ * From the janitor: while the engine runs, its counters every
+ * MMT_STATS_PERIOD_S seconds. Never waits for e->lock (a start or stop
+ * holds it while threads start or stop): the next tick tries again.
+ */
+void mmt_engine_periodic(struct mmt_engine *e)
+{
+	u64 now = ktime_get_ns();
+	char *buf;
+
+	if (!READ_ONCE(e->enabled) ||
+	    now - READ_ONCE(e->stats_ns) < MMT_STATS_PERIOD_S * NSEC_PER_SEC)
+		return;
+	if (!mutex_trylock(&e->lock))
+		return;
+	if (!e->enabled)
+		goto out;
+	buf = kmalloc(MMT_VERDICT_LEN, GFP_KERNEL);
+	if (!buf)
+		goto out;
+	e->stats_ns = now;
+	mmt_engine_counts(e, e->ran_ns + now - e->started_ns, buf,
+			  MMT_VERDICT_LEN);
+	pr_info_ratelimited("%s: " MMT_LINE_STATS "%s\n", e->name, buf);
+	kfree(buf);
+out:
+	mutex_unlock(&e->lock);
 }
 
 static void mmt_engine_stop_locked(struct mmt_engine *e)
@@ -161,7 +235,7 @@ static void mmt_engine_stop_locked(struct mmt_engine *e)
 	WRITE_ONCE(e->enabled, false);
 	e->owner_mm = NULL;
 	e->owner_tgid = 0;
-	mmt_engine_verdict(e);
+	mmt_engine_end_line(e);
 }
 
 /*
@@ -211,6 +285,9 @@ static int mmt_engine_start_locked(struct mmt_engine *e)
 			return ret;
 	}
 	e->started_ns = ktime_get_ns();
+	e->stats_ns = e->started_ns;
+	/* Before any thread runs: the knobs cannot change while enabled. */
+	mmt_engine_start_line(e);
 	WRITE_ONCE(e->enabled, true);
 	for (i = 0; e->max_threads && i < e->nthreads; i++) {
 		struct mmt_worker *w = kzalloc(sizeof(*w), GFP_KERNEL);
@@ -232,7 +309,6 @@ static int mmt_engine_start_locked(struct mmt_engine *e)
 		e->workers[i] = w;
 		e->threads[i] = t;
 	}
-	pr_info("%s: started\n", e->name);
 	return 0;
 
 err_stop:
@@ -389,7 +465,7 @@ static int mmt_ops_parse(struct mmt_engine *e, char *s, unsigned long *out)
 	char *tok;
 	int i;
 
-	if (!strcmp(s, "all")) {
+	if (!strcmp(s, MMT_OPS_ALL)) {
 		*out = e->ops_avail;
 		return e->ops_avail ? 0 : -EOPNOTSUPP;
 	}
@@ -448,37 +524,38 @@ static int stats_show(struct seq_file *m, void *v)
 	ran = e->ran_ns;
 	if (e->enabled)
 		ran += ktime_get_ns() - e->started_ns;
-	seq_printf(m, "engine: %s\n", e->name);
-	seq_printf(m, "enabled: %d\n", e->enabled);
+	seq_printf(m, MMT_STAT_ENGINE ": %s\n", e->name);
+	seq_printf(m, MMT_STAT_ENABLED ": %d\n", e->enabled);
 	if (e->max_threads)
-		seq_printf(m, "threads: %u\n", e->nthreads);
+		seq_printf(m, MMT_STAT_THREADS ": %u\n", e->nthreads);
 	if (e->max_threads)
-		seq_printf(m, "interval_us: %u\n", e->interval_us);
+		seq_printf(m, MMT_STAT_INTERVAL_US ": %u\n", e->interval_us);
 	if (e->nr_ops) {
 		mmt_ops_format(e, e->ops, tmp, sizeof(tmp));
-		seq_printf(m, "ops: %s\n", tmp);
+		seq_printf(m, MMT_STAT_OPS ": %s\n", tmp);
 		mmt_ops_format(e, e->ops_avail, tmp, sizeof(tmp));
-		seq_printf(m, "ops_available: %s\n", tmp);
+		seq_printf(m, MMT_STAT_OPS_AVAILABLE ": %s\n", tmp);
 	}
 	if (e->nr_ops && e->ops_avail != GENMASK(e->nr_ops - 1, 0)) {
 		mmt_ops_format(e, GENMASK(e->nr_ops - 1, 0) & ~e->ops_avail,
 			       tmp, sizeof(tmp));
-		seq_printf(m, "ops_unavailable: %s (%s)\n", tmp,
+		seq_printf(m, MMT_STAT_OPS_UNAVAILABLE ": %s (%s)\n", tmp,
 			   e->unavail_why ? e->unavail_why : "not on this kernel");
 	}
 	if (e->owner_mm)
-		seq_printf(m, "owner: %d\n", e->owner_tgid);
-	seq_printf(m, "run_ms: %llu\n", div_u64(ran, NSEC_PER_MSEC));
+		seq_printf(m, MMT_STAT_OWNER ": %d\n", e->owner_tgid);
+	seq_printf(m, MMT_STAT_RUN_MS ": %llu\n", div_u64(ran, NSEC_PER_MSEC));
 	/* One snapshot under e->lock per read; nothing resets the counters. */
-	seq_puts(m, "counters_since: load\n");
+	seq_puts(m, MMT_STAT_COUNTERS_SINCE ": load\n");
 	if (e->sync_counters)
 		e->sync_counters(e);
 	for (i = 0; i < e->nr_counters; i++)
 		seq_printf(m, "%s: %lld\n", e->counter_names[i],
 			   atomic64_read(&e->counters[i]));
-	seq_printf(m, "idle: %lld\n", atomic64_read(&e->idle));
-	seq_printf(m, "errors: %lld\n", atomic64_read(&e->errors));
-	seq_printf(m, "violations: %lld\n", atomic64_read(&e->violations));
+	seq_printf(m, MMT_STAT_IDLE ": %lld\n", atomic64_read(&e->idle));
+	seq_printf(m, MMT_STAT_ERRORS ": %lld\n", atomic64_read(&e->errors));
+	seq_printf(m, MMT_STAT_VIOLATIONS ": %lld\n",
+		   atomic64_read(&e->violations));
 	if (e->show_extra)
 		e->show_extra(e, m);
 	mutex_unlock(&e->lock);
@@ -491,21 +568,34 @@ int mmt_engine_register(struct mmt_engine *e, struct dentry *root)
 	int ret;
 
 	mutex_init(&e->lock);
+	/* Each engine static_asserts this too; a coding error, refused. */
+	if (e->nr_counters > MMT_MAX_COUNTERS || e->nr_ops > BITS_PER_LONG) {
+		pr_err("%s: %u counters and %u ops, at most %u and %u\n",
+		       e->name, e->nr_counters, e->nr_ops, MMT_MAX_COUNTERS,
+		       BITS_PER_LONG);
+		return -EINVAL;
+	}
+	if (e->init) {
+		ret = e->init(e);
+		if (ret)
+			return ret;
+	}
 	e->ops = e->ops_default & e->ops_avail;
 	if (!e->nthreads)
 		e->nthreads = 1;
 	e->dir = debugfs_create_dir(e->name, root);
 	if (IS_ERR(e->dir))
 		return PTR_ERR(e->dir);
-	debugfs_create_file("enable", 0600, e->dir, e, &enable_fops);
+	debugfs_create_file(MMT_FILE_ENABLE, 0600, e->dir, e, &enable_fops);
 	if (e->max_threads)
-		debugfs_create_file("threads", 0600, e->dir, e, &threads_fops);
+		debugfs_create_file(MMT_FILE_THREADS, 0600, e->dir, e,
+				    &threads_fops);
 	if (e->max_threads)
-		debugfs_create_file("interval_us", 0600, e->dir, e,
+		debugfs_create_file(MMT_FILE_INTERVAL_US, 0600, e->dir, e,
 				    &interval_fops);
 	if (e->nr_ops)
-		debugfs_create_file("ops", 0600, e->dir, e, &ops_fops);
-	debugfs_create_file("stats", 0400, e->dir, e, &stats_fops);
+		debugfs_create_file(MMT_FILE_OPS, 0600, e->dir, e, &ops_fops);
+	debugfs_create_file(MMT_FILE_STATS, 0400, e->dir, e, &stats_fops);
 	if (e->create_files) {
 		ret = e->create_files(e, e->dir);
 		if (ret)
@@ -522,4 +612,6 @@ void mmt_engine_unregister(struct mmt_engine *e)
 	mutex_lock(&e->lock);
 	mmt_engine_stop_locked(e);
 	mutex_unlock(&e->lock);
+	if (e->exit)
+		e->exit(e);
 }

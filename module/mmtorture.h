@@ -15,6 +15,8 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+#include "mmtorture_uapi.h"
+
 #define MMT_VERSION "0.2.0"
 
 struct mm_struct;
@@ -30,9 +32,10 @@ enum mmt_crash_mode {
 	MMT_CRASH_BUG,
 };
 
+/* control.c: seed, broken=, crash_test= and their debugfs files. */
 enum mmt_crash_mode mmt_crash_mode(void);
 const char *mmt_crash_mode_name(void);
-int mmt_crash_test_init(struct dentry *root);
+int mmt_control_init(struct dentry *root);
 
 /* Broken modes: deliberate breakage that the detectors must catch. */
 enum mmt_broken_mode {
@@ -41,6 +44,7 @@ enum mmt_broken_mode {
 	MMT_BROKEN_VMA_STALE,
 	MMT_BROKEN_VMA_WRITABLE,
 	MMT_BROKEN_LAZYTLB_EARLY_DROP,
+	MMT_BROKEN_VMA_INVARIANT,
 };
 
 enum mmt_broken_mode mmt_broken_mode(void);
@@ -67,9 +71,7 @@ enum mmt_target_type {
 	MMT_TARGET_ANY,			/* mmt_target_next() filter only */
 };
 
-#define MMT_MAX_TARGETS 16
-/* One process may hold at most half of them. */
-#define MMT_MAX_TARGETS_PER_MM 8
+/* MMT_MAX_TARGETS, and per process half of it (mmtorture_uapi.h). */
 
 struct mmt_target {
 	struct list_head node;
@@ -95,12 +97,11 @@ void mmt_target_mark_dead(struct mmt_target *t);
 bool mmt_target_mm(const struct mm_struct *mm);
 unsigned int mmt_target_count(void);
 bool mmt_target_owner_live(const struct mm_struct *mm, pid_t tgid);
-void mmt_janitor_start(void);
-void mmt_janitor_stop(void);
+/* Drops the targets whose owner is gone (main.c's janitor, every 100 ms). */
+void mmt_targets_reap(void);
 
 /* Engines (engine.c): kthreads plus knobs and counters. */
-#define MMT_MAX_THREADS 8
-#define MMT_MAX_COUNTERS 16
+#define MMT_MAX_COUNTERS 24
 
 struct mmt_engine;
 
@@ -134,7 +135,11 @@ struct mmt_engine {
 	void (*sync_counters)(struct mmt_engine *e);
 	int (*create_files)(struct mmt_engine *e, struct dentry *dir);
 	/* At load, before the files exist: what the broken mode changes. */
-	void (*setup)(struct mmt_engine *e);
+	int (*init)(struct mmt_engine *e);
+	/* At unload, after the engine stopped: free what it still holds. */
+	void (*exit)(struct mmt_engine *e);
+	/* The engine's own knobs as " KEY=VALUE..." for the console lines. */
+	int (*format_knobs)(struct mmt_engine *e, char *buf, size_t len);
 	/* Engine lines in the module's status file. */
 	void (*show_status)(struct mmt_engine *e, struct seq_file *m);
 
@@ -146,6 +151,7 @@ struct mmt_engine {
 	unsigned long ops;
 	u64 started_ns;
 	u64 ran_ns;
+	u64 stats_ns;			/* last periodic stats line */
 	struct task_struct *threads[MMT_MAX_THREADS];
 	struct mmt_worker *workers[MMT_MAX_THREADS];
 	atomic64_t counters[MMT_MAX_COUNTERS];
@@ -172,22 +178,18 @@ void mmt_seq_words(struct seq_file *m, const char *prefix,
 		   const char * const *words);
 const char *mmt_engine_state(struct mmt_engine *e);
 void mmt_engine_reap(struct mmt_engine *e);
+void mmt_engine_periodic(struct mmt_engine *e);
 ssize_t mmt_engine_u32_write(struct mmt_engine *e, unsigned int *knob,
 			     unsigned int min, unsigned int max,
 			     const char __user *buf, size_t count, loff_t *ppos);
 ssize_t mmt_engine_u32_read(unsigned int val, char __user *buf, size_t count,
 			    loff_t *ppos);
 
-/* main.c: stop the engines whose owner has no target left (janitor). */
-void mmt_engines_reap(void);
-
 /* The engines. */
 extern struct mmt_engine mmt_mkclean_engine;
 extern struct mmt_engine mmt_vma_engine;
 extern struct mmt_engine mmt_lazytlb_engine;
 extern struct mmt_engine mmt_tlbdelay_engine;
-
-void mmt_tlbdelay_exit(void);
 
 /* Page-table helpers (pgwalk.c). */
 typedef void (*mmt_pte_fn)(struct mm_struct *mm, unsigned long addr,

@@ -38,13 +38,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 
 #include "mmtorture.h"
 
 /* Largest arena accepted, a sanity bound. */
 #define MMT_ARENA_MAX SZ_1G
-#define MMT_JANITOR_MS 100
 
 static LIST_HEAD(mmt_targets);
 static DEFINE_MUTEX(mmt_targets_lock);
@@ -52,9 +50,6 @@ static unsigned int mmt_nr_targets;
 static u32 mmt_next_id = 1;
 /* Owner mms, compared by address only (never dereferenced) by probes. */
 static struct mm_struct *mmt_target_mms[MMT_MAX_TARGETS];
-
-static void mmt_janitor_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(mmt_janitor, mmt_janitor_fn);
 
 static void mmt_target_free(struct kref *ref)
 {
@@ -188,7 +183,11 @@ struct mmt_target *mmt_target_next(enum mmt_target_type type, u32 *cursor)
 	return found;
 }
 
-static void mmt_janitor_fn(struct work_struct *work)
+/*
+ * From main.c's janitor: drop every target whose mm has no users left or
+ * whose owner is gone.
+ */
+void mmt_targets_reap(void)
 {
 	struct mmt_target *t, *tmp;
 
@@ -203,24 +202,6 @@ static void mmt_janitor_fn(struct work_struct *work)
 		}
 	}
 	mutex_unlock(&mmt_targets_lock);
-	/* Engines are stopped without the target lock: their threads take it. */
-	mmt_engines_reap();
-	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
-}
-
-/* After the engines are registered: the janitor may stop them. */
-void mmt_janitor_start(void)
-{
-	schedule_delayed_work(&mmt_janitor, msecs_to_jiffies(MMT_JANITOR_MS));
-}
-
-/*
- * Before the engines are torn down: once this returns the janitor neither
- * runs nor is queued (it requeues itself, which the cancel stops).
- */
-void mmt_janitor_stop(void)
-{
-	cancel_delayed_work_sync(&mmt_janitor);
 }
 
 /* The whole of [start, start + len) is covered by usable VMAs. */
@@ -401,7 +382,7 @@ static int mmt_release(char **tok, int n)
 
 	if (n != 2)
 		return -EINVAL;
-	if (!strcmp(tok[1], "all"))
+	if (!strcmp(tok[1], MMT_TARGET_ALL))
 		all = true;
 	else if (mmt_knob_u32(tok[1], 10, 1, U32_MAX, &id))
 		return -EINVAL;
@@ -431,11 +412,11 @@ static ssize_t targets_write(struct file *file, const char __user *buf,
 	n = mmt_knob_split(s, tok, ARRAY_SIZE(tok));
 	if (n < 2)
 		ret = -EINVAL;
-	else if (!strcmp(tok[0], "arena"))
+	else if (!strcmp(tok[0], MMT_TARGET_ARENA_VERB))
 		ret = mmt_register_arena(tok, n);
-	else if (!strcmp(tok[0], "file"))
+	else if (!strcmp(tok[0], MMT_TARGET_FILE_VERB))
 		ret = mmt_register_file(tok, n);
-	else if (!strcmp(tok[0], "release"))
+	else if (!strcmp(tok[0], MMT_TARGET_RELEASE_VERB))
 		ret = mmt_release(tok, n);
 	else
 		ret = -EINVAL;
@@ -485,7 +466,7 @@ static const struct file_operations targets_fops = {
 
 int mmt_targets_init(struct dentry *root)
 {
-	debugfs_create_file("targets", 0600, root, NULL, &targets_fops);
+	debugfs_create_file(MMT_FILE_TARGETS, 0600, root, NULL, &targets_fops);
 	return 0;
 }
 
@@ -497,7 +478,6 @@ void mmt_targets_exit(void)
 {
 	struct mmt_target *t, *tmp;
 
-	mmt_janitor_stop();
 	mutex_lock(&mmt_targets_lock);
 	list_for_each_entry_safe(t, tmp, &mmt_targets, node)
 		mmt_target_unlink_locked(t);

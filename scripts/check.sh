@@ -57,6 +57,11 @@ shells_parse() {
 }
 check shell_scripts_parse shells_parse
 
+# The contract header's shell copy is current (and a stale one is caught);
+# module/*.c call one another without a cycle (and a cycle is caught).
+check uapi_shell_copy_current scripts/tests/test-uapi-sh.sh
+check module_callgraph_acyclic scripts/tests/test-callgraph.sh 6.12
+
 # --- bad input: one line, status 2, no results -------------------------------
 
 # expect_refusal PATTERN COMMAND...: exit 2, stderr matches, nothing in results.
@@ -436,6 +441,29 @@ check_bg catalog_check_catches_breakage eval 'catalog_breakage_caught $n'
 check_join
 check_bg timeout_is_not_a_pass run_vm 5 KERNEL=6.12 SMP=1 SUITE=smoke TIMEOUT=2
 check_bg hang_is_not_a_pass run_vm 6 KERNEL=6.12 SMP=1 SUITE=smoke HANG_SECS=1
+check_join
+
+# The module's verdict is authoritative: its end lines on the console
+# (mmtorture_uapi.h) fail a run that says FAILURE, with the module's
+# verdict as the reason. broken=vma_invariant makes the vma engine's real
+# post-munmap check find PTEs (the WARN is the invariant's own); beside
+# it, one vCPU each, a clean engines-smoke whose every engine says SUCCESS.
+vma_invariant_caught() {
+	run_vm 1 KERNEL=6.12 SMP=1 SUITE=vma-invariant-broken &&
+	jqtrue '.verdict == "fail"' &&
+	jqtrue '.verdict_reason | startswith("module verdict: vma FAILURE (violations=")' &&
+	jqtrue '.module_verdict == "FAILURE"' &&
+	jqtrue '[.module_verdicts[] | select(.engine == "vma" and .failures >= 1 and .violations >= 1)] | length == 1' &&
+	jqtrue '[.splats[].title] | index("WARNING in mmt_vma_munmap_invariant") != null'
+}
+module_verdicts_clean() {
+	run_vm 0 KERNEL=6.12 SMP=1 SUITE=engines-smoke DURATION=3 &&
+	jqtrue '.module_verdict == "SUCCESS"' &&
+	jqtrue '[.module_verdicts[].engine] | sort == ["lazytlb", "mkclean", "tlbdelay", "vma"]' &&
+	jqtrue '[.module_verdicts[] | .failures == 0 and .runs >= 1] | all'
+}
+check_bg module_verdict_fails_vma_invariant_6.12 vma_invariant_caught
+check_bg module_verdict_success_engines_smoke_6.12 module_verdicts_clean
 check_join
 
 echo "# make check took $(( $(date +%s) - t_start ))s"

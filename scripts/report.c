@@ -15,7 +15,10 @@
  *   error (2)    QEMU failed, console.log missing, an input unreadable, the
  *                stream has no "# mmt: end", no test executed, or a test
  *                has no result
- *   fail (1)     a test failed or timed out, a splat, or new kernel taint
+ *   fail (1)     the module's verdict on an engine is FAILURE (its end line
+ *                on the console, module/mmtorture_uapi.h; named first in
+ *                the reason), a test failed or timed out, a splat, or new
+ *                kernel taint
  *   skip (4)     every test skipped
  *   pass (0)     at least one test passed and nothing above
  * Exit code 3 means mmt-report itself failed (usage, out of memory, cannot
@@ -35,6 +38,7 @@
 #include "console_scan.h"
 #include "json.h"
 #include "ktap_parse.h"
+#include "../module/mmtorture_uapi.h"
 
 #define EXIT_TOOL	3
 #define LIST_MAX	3	/* names or titles spelled out in a reason */
@@ -109,6 +113,25 @@ static const char *const evidence_kinds[] = {
 
 #define EVIDENCE_TEXT_MAX	300
 
+/*
+ * The module's verdict per engine: what its end lines on the console said
+ * ("mmtorture: ENGINE: end: ... SUCCESS|FAILURE"), one entry per engine.
+ */
+#define MODULE_ENGINES_MAX	16
+#define ENGINE_NAME_MAX		32
+#define VERDICT_LINE_MAX	1024
+
+struct module_verdict {
+	char engine[ENGINE_NAME_MAX];
+	unsigned long runs;		/* end lines */
+	unsigned long failures;		/* of them FAILURE */
+	unsigned long long violations;	/* summed over the end lines */
+	unsigned long long errors;
+	unsigned long first_failure_lineno;
+	char *first_failure;		/* text after the prefix */
+	char *last;
+};
+
 struct report {
 	const char *dir;
 	enum exit_reason exit_reason;
@@ -123,6 +146,8 @@ struct report {
 	int console_errno;		/* console.log unreadable (not ENOENT) */
 	int booted;			/* a "Linux version" line was seen */
 	char *runner_msg;		/* last "mmtorture-run: " error line */
+	struct module_verdict mv[MODULE_ENGINES_MAX];
+	size_t nmv;
 	struct ktap_counts counts;
 	struct taint taint;
 	struct detection *det;		/* evidence lines, by test and kind */
@@ -279,13 +304,93 @@ static void load_stream(struct report *r)
  * Did the kernel boot (a "Linux version" line)? Keep the last error the
  * runner printed ("mmtorture-run: ..."): it tells why a stream is empty.
  */
+static unsigned long long field_u64(const char *line, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = line;
+
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ') && p[klen] == '=')
+			return strtoull(p + klen + 1, NULL, 10);
+		p += klen;
+	}
+	return 0;
+}
+
+static char *dup_or_die(const char *s, size_t max)
+{
+	char *d = strndup(s, max);
+
+	if (!d)
+		die_oom();
+	return d;
+}
+
+/*
+ * "mmtorture: ENGINE: end: ... WORD": the module's verdict on one run of
+ * an engine. FAILURE, or violations=N > 0 in a line cut before its last
+ * word, fails it.
+ */
+static void module_end_line(struct report *r, const char *line,
+			    unsigned long lineno)
+{
+	const char *p = strstr(line, MMT_CONSOLE_PREFIX), *name, *end;
+	struct module_verdict *v = NULL;
+	unsigned long long viol;
+	size_t len, i, tl;
+	int failed;
+
+	if (!p)
+		return;
+	name = p + strlen(MMT_CONSOLE_PREFIX);
+	len = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (!len || len >= ENGINE_NAME_MAX ||
+	    strncmp(name + len, ": " MMT_LINE_END " ", strlen(MMT_LINE_END) + 3))
+		return;
+	for (i = 0; i < r->nmv; i++)
+		if (strlen(r->mv[i].engine) == len &&
+		    !strncmp(r->mv[i].engine, name, len))
+			v = &r->mv[i];
+	if (!v) {
+		if (r->nmv == MODULE_ENGINES_MAX)
+			return;
+		v = &r->mv[r->nmv++];
+		memcpy(v->engine, name, len);
+		v->engine[len] = '\0';
+	}
+	tl = strcspn(name, "\r\n");
+	while (tl && name[tl - 1] == ' ')
+		tl--;
+	end = name + tl;
+	viol = field_u64(name, MMT_STAT_VIOLATIONS);
+	failed = viol > 0 ||
+		 (tl >= strlen(MMT_VERDICT_FAILURE) &&
+		  !strncmp(end - strlen(MMT_VERDICT_FAILURE), MMT_VERDICT_FAILURE,
+			   strlen(MMT_VERDICT_FAILURE)));
+	v->runs++;
+	v->violations += viol;
+	v->errors += field_u64(name, MMT_STAT_ERRORS);
+	free(v->last);
+	v->last = dup_or_die(name, tl < VERDICT_LINE_MAX ? tl : VERDICT_LINE_MAX);
+	if (!failed)
+		return;
+	if (!v->failures++) {
+		v->first_failure = dup_or_die(name, tl < VERDICT_LINE_MAX ?
+						    tl : VERDICT_LINE_MAX);
+		v->first_failure_lineno = lineno;
+	}
+}
+
 static void console_facts(FILE *f, struct report *r)
 {
 	struct ktap_line l = { 0 };
+	unsigned long lineno = 0;
 	char *p;
 	int n;
 
 	while ((n = ktap_read_line(f, &l)) > 0) {
+		lineno++;
+		module_end_line(r, l.buf, lineno);
 		if (!r->booted && strstr(l.buf, "Linux version "))
 			r->booted = 1;
 		p = strstr(l.buf, RUNNER_PREFIX);
@@ -689,12 +794,35 @@ static unsigned long runner_failures(const struct report *r)
 	return f + t;
 }
 
+/* "module verdict: vma FAILURE (violations=3 errors=0, 1 of 2 runs)" */
+static int module_failures(const struct report *r, const char *sep,
+			   struct sbuf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nmv; i++) {
+		const struct module_verdict *v = &r->mv[i];
+
+		if (!v->failures)
+			continue;
+		sb_printf(b, "%smodule verdict: %s " MMT_VERDICT_FAILURE
+			  " (violations=%llu errors=%llu, %lu of %lu run%s, console.log line %lu)",
+			  n ? "; " : sep, v->engine, v->violations, v->errors,
+			  v->failures, v->runs, v->runs > 1 ? "s" : "",
+			  v->first_failure_lineno);
+		n++;
+	}
+	return n > 0;
+}
+
 static int decide_fail(struct report *r, struct sbuf *b)
 {
 	const struct ktap_counts *c = &r->counts;
 	unsigned long rf = runner_failures(r);
 	const char *sep = "";
 
+	if (module_failures(r, sep, b))
+		sep = "; ";
 	if (tests_with(r, KTAP_FAIL, "failed", sep, b))
 		sep = "; ";
 	if (tests_with(r, KTAP_TIMEOUT, "timed out", sep, b))
@@ -1069,6 +1197,44 @@ static void write_detections(struct jw *w, const struct report *r)
 		jw_double(w, "first_detection_s", first);
 }
 
+/*
+ * "module_verdict": FAILURE if any engine's end line said so, SUCCESS if
+ * there were end lines and none did, absent without end lines;
+ * "module_verdicts": per engine, its runs, failures and end lines.
+ */
+static void write_module_verdicts(struct jw *w, const struct report *r)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < r->nmv; i++)
+		failed += r->mv[i].failures > 0;
+	if (r->nmv)
+		jw_str(w, "module_verdict", failed ? MMT_VERDICT_FAILURE :
+						     MMT_VERDICT_SUCCESS);
+	jw_key(w, "module_verdicts");
+	jw_open(w, '[');
+	for (i = 0; i < r->nmv; i++) {
+		const struct module_verdict *v = &r->mv[i];
+
+		jw_open(w, '{');
+		jw_str(w, "engine", v->engine);
+		jw_str(w, "verdict", v->failures ? MMT_VERDICT_FAILURE :
+						   MMT_VERDICT_SUCCESS);
+		jw_u64(w, "runs", v->runs);
+		jw_u64(w, "failures", v->failures);
+		jw_u64(w, "violations", v->violations);
+		jw_u64(w, "errors", v->errors);
+		if (v->first_failure) {
+			jw_str(w, "first_failure", v->first_failure);
+			jw_u64(w, "first_failure_console_line",
+			       v->first_failure_lineno);
+		}
+		jw_str(w, "last", v->last);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
 static void write_summary(FILE *f, const struct report *r)
 {
 	struct jw w = { .f = f };
@@ -1097,6 +1263,7 @@ static void write_summary(FILE *f, const struct report *r)
 	jw_close(&w, ']');
 	write_taint(&w, &r->taint);
 	write_detections(&w, r);
+	write_module_verdicts(&w, r);
 	jw_raw(&w, "stream_complete", r->stream.has_end ? "true" : "false");
 	jw_raw(&w, "console_log", r->console_missing ? "false" : "true");
 	if (kvlist_get(&r->meta, "replay"))
@@ -1239,6 +1406,16 @@ static void print_notes(const struct report *r)
 	char *s;
 	size_t i;
 
+	for (i = 0; i < r->nmv; i++) {
+		const struct module_verdict *v = &r->mv[i];
+
+		if (!v->failures)
+			continue;
+		printf("module: %s " MMT_VERDICT_FAILURE " in %lu of %lu runs: ",
+		       v->engine, v->failures, v->runs);
+		put_text(v->first_failure, 0, TABLE_TEXT_MAX);
+		printf("\n");
+	}
 	for (i = 0; i < r->splats.n; i++) {
 		printf("splat: ");
 		put_text(r->splats.v[i].title, 0, TABLE_TEXT_MAX);
@@ -1367,6 +1544,10 @@ static void report_free(struct report *r)
 		free(r->det[i].first);
 	}
 	free(r->det);
+	for (size_t i = 0; i < r->nmv; i++) {
+		free(r->mv[i].first_failure);
+		free(r->mv[i].last);
+	}
 	free(r->runner_msg);
 	free(r->reason);
 }

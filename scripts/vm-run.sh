@@ -197,7 +197,7 @@ trap 'echo "vm-run: interrupted; partial results left in $out" >&2; exit 130' IN
 ov=$tmp/overlay
 mkdir -p "$ov/opt/mmtorture/bin"
 cp "$top/scripts/guest-init" "$ov/init"
-cp "$top/scripts/mmtorture-run" "$ov/opt/mmtorture/"
+cp "$top/scripts/mmtorture-run" "$top/selftests/mmt_uapi.sh" "$ov/opt/mmtorture/"
 cp -r "$top/scripts/suites" "$ov/opt/mmtorture/"
 mkdir -p "$ov/opt/mmtorture/scripts"
 cp "$top/scripts/run-kselftest-collection" "$ov/opt/mmtorture/scripts/"

@@ -23,7 +23,7 @@ dir=$(scratch_dir)
 was_loaded=0
 module_loaded && was_loaded=1
 restore() {
-	module_loaded && rmmod mmtorture
+	module_loaded && unload
 	[ $was_loaded = 1 ] && insmod "$mmt_module"
 }
 trap restore EXIT
@@ -39,12 +39,12 @@ caught() {
 	_mode=$1 _evidence=$2
 	shift 2
 	n=$((n + 1))
-	if module_loaded && ! rmmod mmtorture; then
+	if module_loaded && ! unload; then
 		echo "not ok $n $_mode # cannot unload the module to reload it"
 		fail=1
 		return
 	fi
-	if ! insmod "$mmt_module" broken="$_mode"; then
+	if ! insmod "$mmt_module" "$MMT_PARAM_BROKEN=$_mode"; then
 		echo "not ok $n $_mode # insmod broken=$_mode failed"
 		fail=1
 		return
@@ -52,7 +52,7 @@ caught() {
 	_out=$(mktemp)
 	"$@" >"$_out" 2>&1
 	_rc=$?
-	rmmod mmtorture
+	unload
 	sed 's/^/# /' "$_out"
 	if [ $_rc = 0 ] && grep -q "$_evidence" "$_out"; then
 		echo "ok $n $_mode"
@@ -63,38 +63,39 @@ caught() {
 	rm -f "$_out"
 }
 
-caught mkclean_noflush '# lost write: ' "$here/racewrite" --engines mkclean \
+caught "$MMT_BROKEN_MKCLEAN_NOFLUSH_NAME" '# lost write: ' "$here/racewrite" --engines "$MMT_ENGINE_MKCLEAN" \
 	--clean module --burst 8 --expect lost-write --duration 60 --seed "$MMT_SEED" --dir "$dir"
-caught vma_stale '# stale contents: ' "$here/vma-stale" --engines vma \
-	--engine-set vma.ops=mmap_fixed_stale --expect stale --duration 60 --seed "$MMT_SEED"
-caught vma_writable '# protection violation: kind=store-after-readonly' "$here/vma-prot" \
-	--mapping shmem --engines vma --selfcheck module --expect violation \
+caught "$MMT_BROKEN_VMA_STALE_NAME" '# stale contents: ' "$here/vma-stale" --engines "$MMT_ENGINE_VMA" \
+	--engine-set "$MMT_ENGINE_VMA.ops=$MMT_VMA_OP_MMAP_FIXED_STALE" --expect stale --duration 60 --seed "$MMT_SEED"
+caught "$MMT_BROKEN_VMA_WRITABLE_NAME" '# protection violation: kind=store-after-readonly' "$here/vma-prot" \
+	--mapping shmem --engines "$MMT_ENGINE_VMA" --selfcheck module --expect violation \
 	--duration 60 --seed "$MMT_SEED"
 
 # refused_without_kasan: broken=lazytlb_early_drop must not arm the op
 # on a kernel without KASAN.
 refused_without_kasan() {
 	n=$((n + 1))
-	module_loaded && rmmod mmtorture
-	if ! insmod "$mmt_module" broken=lazytlb_early_drop; then
-		echo "not ok $n lazytlb_early_drop # insmod broken=lazytlb_early_drop failed"
+	_m=$MMT_BROKEN_LAZYTLB_EARLY_DROP_NAME _op=$MMT_LAZYTLB_OP_EARLY_DROP
+	module_loaded && unload
+	if ! insmod "$mmt_module" "$MMT_PARAM_BROKEN=$_m"; then
+		echo "not ok $n $_m # insmod broken=$_m failed"
 		fail=1
 		return
 	fi
-	_st=$(cat "$MMT_DEBUGFS/lazytlb/stats")
+	_st=$(cat "$(engine_file "$MMT_ENGINE_LAZYTLB" "$MMT_FILE_STATS")")
 	echo "$_st" | sed 's/^/# /'
-	if echo "$_st" | grep -q '^ops_available:.*early_drop'; then
+	if echo "$_st" | grep -q "^$MMT_STAT_OPS_AVAILABLE:.*$_op"; then
 		echo "ok $n lazytlb_early_drop # SKIP KASAN kernel: early_drop is armed here; the lazytlb-broken suite checks that KASAN catches it"
-	elif echo early_drop >"$MMT_DEBUGFS/lazytlb/ops" 2>/dev/null; then
+	elif echo "$_op" >"$(engine_file "$MMT_ENGINE_LAZYTLB" "$MMT_FILE_OPS")" 2>/dev/null; then
 		echo "not ok $n lazytlb_early_drop # writing ops=early_drop succeeded on a kernel without KASAN"
 		fail=1
-	elif echo "$_st" | grep -q '^ops_unavailable:.*early_drop.*KASAN'; then
+	elif echo "$_st" | grep -q "^$MMT_STAT_OPS_UNAVAILABLE:.*$_op.*KASAN"; then
 		echo "ok $n lazytlb_early_drop refused without KASAN"
 	else
 		echo "not ok $n lazytlb_early_drop # status does not name early_drop as unavailable for want of KASAN"
 		fail=1
 	fi
-	rmmod mmtorture
+	unload
 }
 refused_without_kasan
 [ $fail = 0 ] && exit $KSFT_PASS

@@ -21,7 +21,7 @@ int main(void)
 		return 4;
 	}
 	fflush(stdout);
-	err = mmt_write("crash_trigger", "1\n");
+	err = mmt_write(MMT_FILE_CRASH_TRIGGER, "1\n");
 	if (err) {
 		printf("not ok 1 crash_trigger # write failed: %d\n", err);
 		return 1;

@@ -25,7 +25,7 @@
 TEST(files_and_modes)
 {
 	static const struct { const char *name; mode_t mode; } files[] = {
-		{ "version", 0400 }, { "status", 0400 }, { "seed", 0600 },
+		{ MMT_FILE_VERSION, 0400 }, { MMT_FILE_STATUS, 0400 }, { MMT_FILE_SEED, 0600 },
 	};
 	struct stat st;
 	size_t i;
@@ -48,8 +48,8 @@ TEST(version_format)
 	char buf[128];
 
 	REQUIRE_MODULE();
-	ASSERT_LT(0, mmt_read("version", buf, sizeof(buf)));
-	EXPECT_EQ(0, strncmp(buf, "mmtorture ", 10)) TH_LOG("version: '%s'", buf);
+	ASSERT_LT(0, mmt_read(MMT_FILE_VERSION, buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, MMT_MODULE_NAME " ", strlen(MMT_MODULE_NAME) + 1)) TH_LOG("version: '%s'", buf);
 }
 
 TEST(status_keys)
@@ -61,7 +61,7 @@ TEST(status_keys)
 	size_t i;
 
 	REQUIRE_MODULE();
-	ASSERT_LT(0, mmt_read("status", buf, sizeof(buf)));
+	ASSERT_LT(0, mmt_read(MMT_FILE_STATUS, buf, sizeof(buf)));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		EXPECT_NE(NULL, mmt_status_line(buf, keys[i]))
 			TH_LOG("status lacks '%s'", keys[i]);
@@ -72,11 +72,11 @@ TEST(seed_roundtrip)
 	char buf[64];
 
 	REQUIRE_MODULE();
-	ASSERT_EQ(0, mmt_write("seed", "12345\n"));
-	ASSERT_LT(0, mmt_read("seed", buf, sizeof(buf)));
+	ASSERT_EQ(0, mmt_write(MMT_FILE_SEED, "12345\n"));
+	ASSERT_LT(0, mmt_read(MMT_FILE_SEED, buf, sizeof(buf)));
 	EXPECT_STREQ("12345\n", buf);
-	ASSERT_EQ(0, mmt_write("seed", "18446744073709551615"));
-	ASSERT_LT(0, mmt_read("seed", buf, sizeof(buf)));
+	ASSERT_EQ(0, mmt_write(MMT_FILE_SEED, "18446744073709551615"));
+	ASSERT_LT(0, mmt_read(MMT_FILE_SEED, buf, sizeof(buf)));
 	EXPECT_STREQ("18446744073709551615\n", buf);
 }
 
@@ -92,13 +92,13 @@ TEST(seed_rejects_bad_input)
 	size_t i;
 
 	REQUIRE_MODULE();
-	ASSERT_EQ(0, mmt_write("seed", "777"));
-	ASSERT_LT(0, mmt_read("seed", before, sizeof(before)));
+	ASSERT_EQ(0, mmt_write(MMT_FILE_SEED, "777"));
+	ASSERT_LT(0, mmt_read(MMT_FILE_SEED, before, sizeof(before)));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int err = mmt_write("seed", bad[i]);
+		int err = mmt_write(MMT_FILE_SEED, bad[i]);
 
 		EXPECT_EQ(-EINVAL, err) TH_LOG("seed accepted '%s' (%d)", bad[i], err);
-		ASSERT_LT(0, mmt_read("seed", after, sizeof(after)));
+		ASSERT_LT(0, mmt_read(MMT_FILE_SEED, after, sizeof(after)));
 		EXPECT_STREQ(before, after) TH_LOG("'%s' changed the seed", bad[i]);
 	}
 }
@@ -106,8 +106,8 @@ TEST(seed_rejects_bad_input)
 TEST(readonly_files_refuse_writes)
 {
 	REQUIRE_MODULE();
-	EXPECT_NE(0, mmt_write("version", "x"));
-	EXPECT_NE(0, mmt_write("status", "x"));
+	EXPECT_NE(0, mmt_write(MMT_FILE_VERSION, "x"));
+	EXPECT_NE(0, mmt_write(MMT_FILE_STATUS, "x"));
 }
 
 TEST(crash_trigger_only_with_crash_test)
@@ -117,10 +117,10 @@ TEST(crash_trigger_only_with_crash_test)
 	int present;
 
 	REQUIRE_MODULE();
-	ASSERT_LT(0, mmt_read("status", buf, sizeof(buf)));
+	ASSERT_LT(0, mmt_read(MMT_FILE_STATUS, buf, sizeof(buf)));
 	mode = mmt_status_line(buf, "crash_test: ");
 	ASSERT_NE(NULL, mode);
-	mmt_path(path, sizeof(path), "crash_trigger");
+	mmt_path(path, sizeof(path), MMT_FILE_CRASH_TRIGGER);
 	present = access(path, F_OK) == 0;
 	if (strncmp(mode, "none", 4) == 0) {
 		EXPECT_FALSE(present) TH_LOG("crash_trigger exists with crash_test=none");

@@ -132,21 +132,21 @@ static void test_targets(int fd)
 	pid_t child;
 	int ok, st;
 
-	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)arena,
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)arena,
 		 ARENA_PAGES * PAGE);
-	ok = !mmt_write("targets", cmd);
-	snprintf(cmd, sizeof(cmd), "file %d", fd);
-	ok = ok && !mmt_write("targets", cmd);
+	ok = !mmt_write(MMT_FILE_TARGETS, cmd);
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_FILE_VERB " %d", fd);
+	ok = ok && !mmt_write(MMT_FILE_TARGETS, cmd);
 	ok = ok && mmt_count_targets(getpid()) == 2;
-	ok = ok && !mmt_write("targets", "release all");
+	ok = ok && !mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	ok = ok && mmt_count_targets(getpid()) == 0;
 	result(ok, "targets_register_list_release", NULL);
 
 	child = fork();
 	if (child == 0) {
-		snprintf(cmd, sizeof(cmd), "arena %lx %lx",
+		snprintf(cmd, sizeof(cmd), MMT_TARGET_ARENA_VERB " %lx %lx",
 			 (unsigned long)arena, PAGE);
-		_exit(mmt_write("targets", cmd) ? 1 : 0);
+		_exit(mmt_write(MMT_FILE_TARGETS, cmd) ? 1 : 0);
 	}
 	waitpid(child, &st, 0);
 	usleep(400000);
@@ -177,17 +177,33 @@ static const char * const bad_sites[] = {
 	"del", "bogus", "clear now", "add tlb_finish_mmu+x 10",
 };
 
+/* The engines and what each has, from the contract (mmtorture_uapi.h). */
+static const struct engine_prop {
+	const char *name;
+	unsigned int flags;		/* MMT_ENG_F_* */
+} engines[] = {
+	{ MMT_ENGINE_MKCLEAN, MMT_ENG_FLAGS_MKCLEAN },
+	{ MMT_ENGINE_VMA, MMT_ENG_FLAGS_VMA },
+	{ MMT_ENGINE_LAZYTLB, MMT_ENG_FLAGS_LAZYTLB },
+	{ MMT_ENGINE_TLBDELAY, MMT_ENG_FLAGS_TLBDELAY },
+};
+#define NR_ENGINES (sizeof(engines) / sizeof(engines[0]))
+
 static int snapshot(char *buf, size_t len)
 {
-	static const char * const files[] = {
-		"targets", "mkclean/stats", "vma/stats", "lazytlb/stats",
-		"tlbdelay/stats", "seed",
-	};
+	char file[64];
 	size_t i, n = 0;
 	int r;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		r = mmt_read(files[i], buf + n, len - n);
+	for (i = 0; i < NR_ENGINES + 2; i++) {
+		if (i == NR_ENGINES)
+			snprintf(file, sizeof(file), MMT_FILE_TARGETS);
+		else if (i == NR_ENGINES + 1)
+			snprintf(file, sizeof(file), MMT_FILE_SEED);
+		else
+			snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS,
+				 engines[i].name);
+		r = mmt_read(file, buf + n, len - n);
 		if (r < 0)
 			return r;
 		n += r;
@@ -204,8 +220,10 @@ static void keep_knobs(char *s)
 	out[0] = '\0';
 	for (line = strtok_r(s, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "enabled:", 8) || !strncmp(line, "threads:", 8) ||
-		    !strncmp(line, "ops:", 4) || !strncmp(line, "interval_us:", 12) ||
+		if (!strncmp(line, MMT_STAT_ENABLED ":", strlen(MMT_STAT_ENABLED) + 1) ||
+		    !strncmp(line, MMT_STAT_THREADS ":", strlen(MMT_STAT_THREADS) + 1) ||
+		    !strncmp(line, MMT_STAT_OPS ":", strlen(MMT_STAT_OPS) + 1) ||
+		    !strncmp(line, MMT_STAT_INTERVAL_US ":", strlen(MMT_STAT_INTERVAL_US) + 1) ||
 		    !strncmp(line, "site:", 5) || !strncmp(line, "id=", 3) ||
 		    (line[0] >= '0' && line[0] <= '9'))
 			n += snprintf(out + n, sizeof(out) - n, "%s\n", line);
@@ -232,15 +250,35 @@ static int all_digits(const char *s)
 	return 1;
 }
 
+/* Every knob file: the module's, then each engine's that it has. */
+static unsigned int knob_files(char files[][64], unsigned int max)
+{
+	unsigned int n = 0, e;
+
+	snprintf(files[n++], 64, MMT_FILE_TARGETS);
+	snprintf(files[n++], 64, MMT_FILE_SEED);
+	for (e = 0; e < NR_ENGINES && n + 5 <= max; e++) {
+		const char *name = engines[e].name;
+
+		if (engines[e].flags & MMT_ENG_F_THREADS) {
+			snprintf(files[n++], 64, "%s/" MMT_FILE_THREADS, name);
+			snprintf(files[n++], 64, "%s/" MMT_FILE_INTERVAL_US, name);
+		}
+		if (engines[e].flags & MMT_ENG_F_OPS)
+			snprintf(files[n++], 64, "%s/" MMT_FILE_OPS, name);
+		if (!strcmp(name, MMT_ENGINE_TLBDELAY))
+			snprintf(files[n++], 64, "%s/" MMT_FILE_SITES, name);
+		snprintf(files[n++], 64, "%s/" MMT_FILE_ENABLE, name);
+	}
+	return n;
+}
+
 static void test_bad_input(void)
 {
-	static const char * const engines[] = {
-		"mkclean", "vma", "lazytlb", "tlbdelay",
-	};
 	static char before[32768], after[32768];
-	unsigned int rnd = (unsigned int)seed * 7 + 3, i, e, k;
+	unsigned int rnd = (unsigned int)seed * 7 + 3, i, e, k, nknobs;
 	int accepted = 0;
-	char junk[48], file[64];
+	char junk[48], file[64], knobs[32][64], too_many[16], too_long[16];
 	size_t n;
 
 	if (snapshot(before, sizeof(before)) < 0) {
@@ -249,50 +287,47 @@ static void test_bad_input(void)
 	}
 	keep_knobs(before);
 	for (i = 0; i < sizeof(bad_targets) / sizeof(bad_targets[0]); i++)
-		if (!mmt_write("targets", bad_targets[i])) {
+		if (!mmt_write(MMT_FILE_TARGETS, bad_targets[i])) {
 			printf("# accepted: targets <- '%s'\n", bad_targets[i]);
 			accepted++;
 		}
-	for (e = 0; e < 4; e++) {
+	snprintf(too_many, sizeof(too_many), "%d", MMT_MAX_THREADS + 1);
+	snprintf(too_long, sizeof(too_long), "%d", MMT_MAX_INTERVAL_US + 1);
+	for (e = 0; e < NR_ENGINES; e++) {
+		const char *name = engines[e].name;
+		int threads = engines[e].flags & MMT_ENG_F_THREADS;
+
 		for (i = 0; i < sizeof(bad_numbers) / sizeof(bad_numbers[0]); i++) {
-			if (e < 3 && !set(engines[e], "threads", bad_numbers[i]))
+			if (threads && !set(name, MMT_FILE_THREADS, bad_numbers[i]))
 				accepted++;
-			if (e < 3 && !set(engines[e], "interval_us", bad_numbers[i]))
+			if (threads && !set(name, MMT_FILE_INTERVAL_US, bad_numbers[i]))
 				accepted++;
-			if (!set(engines[e], "enable", bad_numbers[i]))
+			if (!set(name, MMT_FILE_ENABLE, bad_numbers[i]))
 				accepted++;
 		}
-		if (!set(engines[e], "enable", "2"))
+		if (!set(name, MMT_FILE_ENABLE, "2"))
 			accepted++;
-		if (e < 3) {
-			if (!set(engines[e], "threads", "0") ||
-			    !set(engines[e], "threads", "9") ||
-			    !set(engines[e], "interval_us", "1000001"))
+		if (threads && (!set(name, MMT_FILE_THREADS, "0") ||
+				!set(name, MMT_FILE_THREADS, too_many) ||
+				!set(name, MMT_FILE_INTERVAL_US, too_long)))
+			accepted++;
+		if (!(engines[e].flags & MMT_ENG_F_OPS))
+			continue;
+		for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++)
+			if (!set(name, MMT_FILE_OPS, bad_ops[i])) {
+				printf("# accepted: %s/" MMT_FILE_OPS " <- '%s'\n",
+				       name, bad_ops[i]);
 				accepted++;
-			for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++)
-				if (!set(engines[e], "ops", bad_ops[i]) &&
-				    !(e == 2 && !strcmp(bad_ops[i], "all,all"))) {
-					printf("# accepted: %s/ops <- '%s'\n",
-					       engines[e], bad_ops[i]);
-					accepted++;
-				}
-		}
+			}
 	}
 	for (i = 0; i < sizeof(bad_sites) / sizeof(bad_sites[0]); i++)
-		if (!set("tlbdelay", "sites", bad_sites[i])) {
+		if (!set(MMT_ENGINE_TLBDELAY, MMT_FILE_SITES, bad_sites[i])) {
 			printf("# accepted: tlbdelay/sites <- '%s'\n", bad_sites[i]);
 			accepted++;
 		}
 	/* Random junk to every knob. */
+	nknobs = knob_files(knobs, sizeof(knobs) / sizeof(knobs[0]));
 	for (i = 0; i < fuzz; i++) {
-		static const char * const knobs[] = {
-			"targets", "seed", "mkclean/threads", "mkclean/ops",
-			"mkclean/interval_us", "vma/threads", "vma/ops",
-			"vma/interval_us", "lazytlb/threads", "lazytlb/ops",
-			"lazytlb/interval_us", "tlbdelay/sites",
-			"mkclean/enable", "vma/enable", "lazytlb/enable",
-			"tlbdelay/enable",
-		};
 		rnd = rnd * 1103515245u + 12345u;
 		n = 1 + (rnd >> 16) % (sizeof(junk) - 1);
 		for (k = 0; k < n; k++) {
@@ -300,7 +335,7 @@ static void test_bad_input(void)
 			junk[k] = (char)(1 + (rnd >> 16) % 255);
 		}
 		junk[n] = '\0';
-		k = (rnd >> 8) % (sizeof(knobs) / sizeof(knobs[0]));
+		k = (rnd >> 8) % nknobs;
 		if (all_digits(junk))
 			continue;
 		snprintf(file, sizeof(file), "%s", knobs[k]);
@@ -338,15 +373,16 @@ static void test_engine(const char *engine, const char *counter_key,
 
 	snprintf(name, sizeof(name), "engine_%s_advances", engine);
 	before = mmt_engine_stat(engine, counter_key);
-	ok = !set(engine, "enable", "1") && !set(engine, "enable", "1");
+	ok = !set(engine, MMT_FILE_ENABLE, "1") && !set(engine, MMT_FILE_ENABLE, "1");
 	if (also)
-		ok = ok && !set(also, "enable", "1");
+		ok = ok && !set(also, MMT_FILE_ENABLE, "1");
 	run_for(duration);
 	if (also)
-		set(also, "enable", "0");
-	ok = ok && !set(engine, "enable", "0") && !set(engine, "enable", "0");
+		set(also, MMT_FILE_ENABLE, "0");
+	ok = ok && !set(engine, MMT_FILE_ENABLE, "0") &&
+	     !set(engine, MMT_FILE_ENABLE, "0");
 	after = mmt_engine_stat(engine, counter_key);
-	viol = mmt_engine_stat(engine, "violations: ");
+	viol = mmt_engine_stat(engine, MMT_STAT_VIOLATIONS ": ");
 	mmt_print_engine_stats(engine);
 	printf("# metric: %s_%.*s=%ld\n", engine,
 	       (int)strlen(counter_key) - 2, counter_key, after - before);
@@ -411,11 +447,11 @@ int main(int argc, char **argv)
 	test_bad_input();
 
 	/* Targets for the engines, and the owner faulting on its arena. */
-	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)arena,
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)arena,
 		 ARENA_PAGES * PAGE);
-	mmt_write("targets", cmd);
-	snprintf(cmd, sizeof(cmd), "file %d", fd);
-	mmt_write("targets", cmd);
+	mmt_write(MMT_FILE_TARGETS, cmd);
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_FILE_VERB " %d", fd);
+	mmt_write(MMT_FILE_TARGETS, cmd);
 	{
 		char *fmap = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, fd, 0);
@@ -426,10 +462,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < TOUCHERS; i++)
 		pthread_create(&tids[i], NULL, toucher, (void *)(uintptr_t)i);
 
-	test_engine("mkclean", "passes: ", NULL);
-	test_engine("vma", "op_munmap: ", NULL);
-	test_engine("lazytlb", "op_read: ", NULL);
-	test_engine("tlbdelay", "delays: ", "vma");
+	test_engine(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_PASSES ": ", NULL);
+	test_engine(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_MUNMAP ": ", NULL);
+	test_engine(MMT_ENGINE_LAZYTLB, MMT_STAT_LAZYTLB_OP_READ ": ", NULL);
+	test_engine(MMT_ENGINE_TLBDELAY, MMT_STAT_TLBDELAY_DELAYS ": ",
+		    MMT_ENGINE_VMA);
 
 	/*
 	 * Everything at once. tlbdelay first and last: its probes are armed
@@ -439,17 +476,18 @@ int main(int argc, char **argv)
 	 */
 	{
 		static const char * const all[] = {
-			"tlbdelay", "mkclean", "vma", "lazytlb",
+			MMT_ENGINE_TLBDELAY, MMT_ENGINE_MKCLEAN, MMT_ENGINE_VMA,
+			MMT_ENGINE_LAZYTLB,
 		};
 		long viol = 0;
 		int ok = 1;
 
 		for (i = 0; i < 4; i++)
-			ok = ok && !set(all[i], "enable", "1");
+			ok = ok && !set(all[i], MMT_FILE_ENABLE, "1");
 		run_for(duration);
 		for (i = 3; i >= 0; i--) {
-			ok = ok && !set(all[i], "enable", "0");
-			viol += mmt_engine_stat(all[i], "violations: ");
+			ok = ok && !set(all[i], MMT_FILE_ENABLE, "0");
+			viol += mmt_engine_stat(all[i], MMT_STAT_VIOLATIONS ": ");
 		}
 		result(ok && !viol, "all_engines_together", NULL);
 	}
@@ -460,7 +498,7 @@ int main(int argc, char **argv)
 	printf("# metric: target_segvs=%llu\n", atomic_load(&segvs));
 	printf("# metric: target_misplaced=%llu\n", atomic_load(&misplaced));
 	printf("# metric: target_stale=%llu\n", atomic_load(&stale));
-	mmt_write("targets", "release all");
+	mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	result(atomic_load(&misplaced) == 0 && atomic_load(&stale) == 0,
 	       "target_saw_no_misplaced_data", NULL);
 	printf("# %d tests, %d failed\n", ntest, nfail);

@@ -68,12 +68,12 @@
 #define BIG_LEN (1UL << 20)
 #define NERRNO 160
 #define MAX_REPORTS 5
-/* The module's limits (module/mmtorture.h, engine.c, eng_tlbdelay.c). */
-#define MMT_THREADS_MAX 8
+/* The module's limits (the contract, mmtorture_uapi.h; target.c's arena). */
+#define MMT_THREADS_MAX MMT_MAX_THREADS
 #define MMT_ARENA_MAX (1UL << 30)
 /* TASK_SIZE_MAX with 5-level page tables (la57): above any TASK_SIZE. */
 #define MMT_TASK_SIZE ((1ULL << 56) - PAGE)
-#define TLD_DELAY_MAX 2000
+#define TLD_DELAY_MAX MMT_TLD_MAX_DELAY_US
 #define TLD_OFFSET_MAX 0x10000
 
 enum kind { K_U64, K_BOOL, K_RANGE, K_OPS, K_TARGETS, K_SITES, K_GENERIC };
@@ -1447,12 +1447,12 @@ static void restore_sites(const char *want)
 	unsigned long long max;
 	const char *p = want, *e;
 
-	mmt_write("tlbdelay/sites", "clear");
+	mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, MMT_SITES_CLEAR);
 	if (!*want)
 		return;
 	/* The defaults carry their reason; "user" sites are added again. */
 	if (!strstr(want, "why=user")) {
-		mmt_write("tlbdelay/sites", "defaults");
+		mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, MMT_SITES_DEFAULTS);
 		return;
 	}
 	while (*p) {
@@ -1464,7 +1464,7 @@ static void restore_sites(const char *want)
 			   sym, &delay, &prob, &max) == 4) {
 			snprintf(cmd, sizeof(cmd), "add %s %u %u %llu", sym,
 				 delay, prob, max);
-			mmt_write("tlbdelay/sites", cmd);
+			mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, cmd);
 		}
 		p = *e ? e + 1 : e;
 	}
@@ -1768,11 +1768,11 @@ static void classify(struct knob *k)
 	snprintf(engine, sizeof(engine), "%.*s",
 		 base > k->name ? (int)(base - k->name - 1) : 0, k->name);
 	k->max = 32;
-	if (!strcmp(k->name, "seed")) {
+	if (!strcmp(k->name, MMT_FILE_SEED)) {
 		k->kind = K_U64;
 		k->lo = 0;
 		k->hi = UINT64_MAX;
-	} else if (!strcmp(k->name, "targets")) {
+	} else if (!strcmp(k->name, MMT_FILE_TARGETS)) {
 		k->kind = K_TARGETS;
 		k->max = 128;
 	} else if (!strcmp(base, "enable") || !strcmp(base, "shared")) {
@@ -1814,7 +1814,7 @@ static struct knob *add_knob(const char *name, const struct stat *st)
 	struct knob *k;
 
 	if (nknobs >= MAX_KNOBS || !(st->st_mode & S_IWUSR) ||
-	    !strcmp(name, "crash_trigger"))
+	    !strcmp(name, MMT_FILE_CRASH_TRIGGER))
 		return NULL;
 	k = &knobs[nknobs++];
 	snprintf(k->name, sizeof(k->name), "%s", name);
@@ -1876,17 +1876,32 @@ static void find_knobs(void)
 static void builtin_knobs(void)
 {
 	static const char * const names[] = {
-		"seed", "targets", "mkclean/enable", "mkclean/threads",
-		"mkclean/interval_us", "mkclean/ops", "mkclean/shared",
-		"vma/enable", "vma/threads", "vma/interval_us", "vma/ops",
-		"lazytlb/enable", "lazytlb/threads", "lazytlb/interval_us",
-		"lazytlb/ops", "tlbdelay/enable", "tlbdelay/sites",
-		"tlbdelay/budget_ms", "future/knob",
+		MMT_FILE_SEED,
+		MMT_FILE_TARGETS,
+		MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE,
+		MMT_ENGINE_MKCLEAN "/" MMT_FILE_THREADS,
+		MMT_ENGINE_MKCLEAN "/" MMT_FILE_INTERVAL_US,
+		MMT_ENGINE_MKCLEAN "/" MMT_FILE_OPS,
+		MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED,
+		MMT_ENGINE_VMA "/" MMT_FILE_ENABLE,
+		MMT_ENGINE_VMA "/" MMT_FILE_THREADS,
+		MMT_ENGINE_VMA "/" MMT_FILE_INTERVAL_US,
+		MMT_ENGINE_VMA "/" MMT_FILE_OPS,
+		MMT_ENGINE_LAZYTLB "/" MMT_FILE_ENABLE,
+		MMT_ENGINE_LAZYTLB "/" MMT_FILE_THREADS,
+		MMT_ENGINE_LAZYTLB "/" MMT_FILE_INTERVAL_US,
+		MMT_ENGINE_LAZYTLB "/" MMT_FILE_OPS,
+		MMT_ENGINE_TLBDELAY "/" MMT_FILE_ENABLE,
+		MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES,
+		MMT_ENGINE_TLBDELAY "/" MMT_FILE_BUDGET_MS,
+		"future/knob",
 	};
 	static const char * const ops[][6] = {
-		{ "mkclean", "clear_dirty", "writeback" },
-		{ "munmap", "mmap_fixed", "dontneed", "zap_all" },
-		{ "adopt", "read", "yield" },
+		{ MMT_MKCLEAN_OP_MKCLEAN, MMT_MKCLEAN_OP_CLEAR_DIRTY,
+		  MMT_MKCLEAN_OP_WRITEBACK },
+		{ MMT_VMA_OP_MUNMAP, MMT_VMA_OP_MMAP_FIXED, MMT_VMA_OP_DONTNEED,
+		  MMT_VMA_OP_ZAP_ALL },
+		{ MMT_LAZYTLB_OP_ADOPT, MMT_LAZYTLB_OP_READ, MMT_LAZYTLB_OP_YIELD },
 	};
 	struct stat st = { .st_mode = S_IFREG | 0600 };
 	size_t i;
@@ -1901,7 +1916,7 @@ static void builtin_knobs(void)
 			for (j = 0; j < 6 && ops[e][j]; j++)
 				snprintf(k->avail[k->navail++], 32, "%s", ops[e][j]);
 			if (e == 0)
-				snprintf(k->unavail[k->nunavail++], 32, "noflush");
+				snprintf(k->unavail[k->nunavail++], 32, MMT_MKCLEAN_OP_NOFLUSH);
 			if (e == 1) {
 				snprintf(k->unavail[k->nunavail++], 32, "mprotect");
 				snprintf(k->unavail[k->nunavail++], 32, "mremap");
@@ -2019,7 +2034,7 @@ static bool still_works(void)
 				fails++;
 			}
 			fd = memfd_create("mmt_knob_fuzz", MFD_CLOEXEC);
-			snprintf(cmd, sizeof(cmd), "file %d", fd);
+			snprintf(cmd, sizeof(cmd), MMT_TARGET_FILE_VERB " %d", fd);
 			if (fd >= 0 && !write_read(k->name, cmd, NULL, &fails)) {
 				mmt_read(k->name, buf, sizeof(buf));
 				snprintf(key, sizeof(key), " pid=%d ", getpid());

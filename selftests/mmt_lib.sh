@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # mmt_lib.sh - shared by mmtorture's shell kselftests (POSIX sh, busybox ok).
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
-
 here=$(cd "$(dirname "$0")" && pwd)
-MMT_DEBUGFS=/sys/kernel/debug/mmtorture
-mmt_module=${MMT_MODULE:-$here/mmtorture.ko}
+# The contract: paths, file, engine, op and broken mode names, generated
+# from module/mmtorture_uapi.h (scripts/gen-uapi-sh.sh).
+. "$here/mmt_uapi.sh"
+
+KSFT_PASS=$MMT_EXIT_PASS
+KSFT_FAIL=$MMT_EXIT_FAIL
+KSFT_SKIP=$MMT_EXIT_SKIP
+
+MMT_DEBUGFS=$MMT_DEBUGFS_DIR
+mmt_module=${MMT_MODULE:-$here/$MMT_MODULE_NAME.ko}
 
 # skip_all REASON: plan of 0 with the reason, kselftest skip status.
 skip_all() {
@@ -22,11 +26,11 @@ require_root() {
 
 require_module_file() {
 	[ -r "$mmt_module" ] ||
-		skip_all "no $mmt_module: build it with KDIR=... or set MMT_MODULE=/path/mmtorture.ko"
+		skip_all "no $mmt_module: build it with KDIR=... or set MMT_MODULE=/path/$MMT_MODULE_NAME.ko"
 }
 
 module_loaded() {
-	grep -q '^mmtorture ' /proc/modules
+	grep -q "^$MMT_MODULE_NAME " /proc/modules
 }
 
 # Scratch folder for the workloads: MMT_SCRATCH, else one next to the tests.
@@ -34,6 +38,26 @@ scratch_dir() {
 	_d=${MMT_SCRATCH:-$here/scratch}
 	mkdir -p "$_d" 2>/dev/null || skip_all "cannot create scratch folder $_d (set MMT_SCRATCH)"
 	echo "$_d"
+}
+
+# unload: rmmod of the module.
+unload() {
+	rmmod "$MMT_MODULE_NAME"
+}
+
+# engine_file ENGINE FILE: the path of one of an engine's files.
+engine_file() {
+	echo "$MMT_DEBUGFS/$1/$2"
+}
+
+# engines_status STATE: the status file's engines line with every engine
+# in STATE (on or off), in the module's order.
+engines_status() {
+	_l="$MMT_STATUS_ENGINES:"
+	for _e in $MMT_ENGINES; do
+		_l="$_l $_e=$1"
+	done
+	echo "$_l"
 }
 
 # Seconds and seed, overridable through the environment.

@@ -19,7 +19,7 @@ CYCLES=${MMT_RELOAD_CYCLES:-3}
 was_loaded=0
 if module_loaded; then
 	was_loaded=1
-	rmmod mmtorture || { echo "1..1"; echo "not ok 1 unload the loaded module"; exit $KSFT_FAIL; }
+	unload || { echo "1..1"; echo "not ok 1 unload the loaded module"; exit $KSFT_FAIL; }
 fi
 taint0=$(cat /proc/sys/kernel/tainted)
 bg=
@@ -27,7 +27,7 @@ bg=
 cleanup() {
 	[ -n "$bg" ] && kill $bg 2>/dev/null
 	wait 2>/dev/null
-	module_loaded && rmmod mmtorture 2>/dev/null
+	module_loaded && unload 2>/dev/null
 	[ $was_loaded = 1 ] && insmod "$mmt_module"
 }
 trap cleanup EXIT
@@ -42,17 +42,17 @@ notok() { n=$((n + 1)); echo "not ok $n $*"; fail=1; }
 i=0
 while [ $i -lt "$CYCLES" ]; do
 	i=$((i + 1))
-	if insmod "$mmt_module" && [ -r $MMT_DEBUGFS/status ]; then
+	if insmod "$mmt_module" && [ -r "$MMT_DEBUGFS/$MMT_FILE_STATUS" ]; then
 		ok "load $i"
 	else
 		notok "load $i"
 		continue
 	fi
 	bg=
-	MMT_NO_AUTOLOAD=1 "$here/mmt_target_churn" --duration 30 --engines lazytlb,vma \
+	MMT_NO_AUTOLOAD=1 "$here/mmt_target_churn" --duration 30 --engines "$MMT_ENGINE_LAZYTLB,$MMT_ENGINE_VMA" \
 		--seed "$MMT_SEED" >/dev/null 2>&1 &
 	bg="$bg $!"
-	( while :; do cat $MMT_DEBUGFS/status $MMT_DEBUGFS/*/stats; done ) \
+	( while :; do cat "$MMT_DEBUGFS/$MMT_FILE_STATUS" "$MMT_DEBUGFS"/*/"$MMT_FILE_STATS"; done ) \
 		>/dev/null 2>&1 &
 	readers=$!
 	sleep 2
@@ -61,10 +61,10 @@ while [ $i -lt "$CYCLES" ]; do
 	tries=0
 	while [ $tries -lt 50 ]; do
 		tries=$((tries + 1))
-		rmmod mmtorture 2>/dev/null && break
+		unload 2>/dev/null && break
 		sleep 0.1
 	done
-	if ! module_loaded && [ ! -e $MMT_DEBUGFS ]; then
+	if ! module_loaded && [ ! -e "$MMT_DEBUGFS" ]; then
 		ok "rmmod under load $i # $tries attempt(s)"
 	else
 		notok "rmmod under load $i # still loaded after $tries attempts"

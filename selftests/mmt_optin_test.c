@@ -213,9 +213,9 @@ FIXTURE_TEARDOWN(optin)
 		waitpid(self->child, NULL, 0);
 	}
 	/* Whatever happened: the engines used here are stopped. */
-	mmt_write("vma/enable", "0");
-	mmt_write("mkclean/enable", "0");
-	mmt_write("targets", "release all");
+	mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_ENABLE, "0");
+	mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "0");
+	mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	for (i = self->nsaved - 1; i >= 0; i--)
 		if (mmt_write(self->saved_file[i], self->saved_val[i]))
 			TH_LOG("cannot restore %s to '%s'", self->saved_file[i],
@@ -265,7 +265,7 @@ TEST_F(optin, hugetlb_in_arena)
 	if (!v || strtol(v + 15, NULL, 10) < 1)
 		SKIP(return, "no huge page could be reserved (nr_hugepages=2 gave HugePages_Free: %ld)",
 		     v ? strtol(v + 15, NULL, 10) : -1L);
-	ASSERT_TRUE(op_available("vma", "dontneed"))
+	ASSERT_TRUE(op_available(MMT_ENGINE_VMA, MMT_VMA_OP_DONTNEED))
 		TH_LOG("vma/stats ops_available lacks dontneed");
 
 	/* A 4 MiB arena, 2 MiB aligned, of private anonymous memory. */
@@ -275,7 +275,7 @@ TEST_F(optin, hugetlb_in_arena)
 	ASSERT_NE(MAP_FAILED, self->map);
 	arena = (char *)(((uintptr_t)self->map + HPAGE - 1) & ~(HPAGE - 1));
 	memset(arena, 0x5a, 2 * HPAGE);
-	ASSERT_EQ(0, mmt_writef("targets", "arena %lx %lx", (unsigned long)arena,
+	ASSERT_EQ(0, mmt_writef(MMT_FILE_TARGETS, MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)arena,
 				2 * HPAGE));
 	/* Its second half becomes a hugetlb VMA after the registration. */
 	hp = mmap(arena + HPAGE, HPAGE, PROT_READ | PROT_WRITE,
@@ -285,28 +285,28 @@ TEST_F(optin, hugetlb_in_arena)
 	ASSERT_EQ(arena + HPAGE, hp);
 	memset(hp, 0xa5, HPAGE);
 
-	ASSERT_EQ(0, save_knob(self, "vma/ops"));
-	ASSERT_EQ(0, save_knob(self, "vma/threads"));
-	ASSERT_EQ(0, save_knob(self, "vma/interval_us"));
-	ASSERT_EQ(0, mmt_write("vma/ops", "dontneed"));
-	ASSERT_EQ(0, mmt_write("vma/threads", "1"));
-	ASSERT_EQ(0, mmt_write("vma/interval_us", "100"));
-	skip0 = stat_of("vma", "skipped_unsupported");
-	dn0 = stat_of("vma", "op_dontneed");
-	viol0 = stat_of("vma", "violations");
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_OPS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_THREADS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_INTERVAL_US));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_OPS, MMT_VMA_OP_DONTNEED));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_THREADS, "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_INTERVAL_US, "100"));
+	skip0 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_SKIPPED_UNSUPPORTED);
+	dn0 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_DONTNEED);
+	viol0 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VIOLATIONS);
 	ASSERT_LE(0, skip0) TH_LOG("vma/stats has no skipped_unsupported");
 
-	ASSERT_EQ(0, mmt_write("vma/enable", "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_ENABLE, "1"));
 	/* 2 s of zaps, the anonymous half faulted back in meanwhile. */
 	for (i = 0; i < 20; i++) {
 		memset(arena, 0x5a, HPAGE);
 		msleep(100);
 	}
-	ASSERT_EQ(0, mmt_write("vma/enable", "0"));
-	skip1 = stat_of("vma", "skipped_unsupported");
-	dn1 = stat_of("vma", "op_dontneed");
-	viol1 = stat_of("vma", "violations");
-	mmt_print_engine_stats("vma");
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_ENABLE, "0"));
+	skip1 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_SKIPPED_UNSUPPORTED);
+	dn1 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_DONTNEED);
+	viol1 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VIOLATIONS);
+	mmt_print_engine_stats(MMT_ENGINE_VMA);
 	printf("# hugetlb_in_arena: %ld dontneed ops, %ld skips of an unsupported VMA\n",
 	       dn1 - dn0, skip1 - skip0);
 	EXPECT_LT(dn0, dn1) TH_LOG("the vma engine did no dontneed op");
@@ -316,7 +316,7 @@ TEST_F(optin, hugetlb_in_arena)
 		if (hp[i] != (char)0xa5 || hp[i + PAGE - 1] != (char)0xa5)
 			break;
 	EXPECT_EQ(HPAGE, i) TH_LOG("the huge page changed at offset 0x%zx", i);
-	EXPECT_EQ(0, mmt_write("targets", "release all"));
+	EXPECT_EQ(0, mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL));
 }
 
 struct clone_arg {
@@ -331,10 +331,10 @@ static int clone_child(void *p)
 	struct clone_arg *a = p;
 	char cmd[96];
 
-	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)a->region,
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)a->region,
 		 (unsigned long)a->len);
-	a->rc[0] = mmt_write("targets", cmd);
-	a->rc[1] = mmt_write("vma/enable", "1");
+	a->rc[0] = mmt_write(MMT_FILE_TARGETS, cmd);
+	a->rc[1] = mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_ENABLE, "1");
 	return 0;
 }
 
@@ -367,14 +367,14 @@ TEST_F(optin, clone_vm_child_registration)
 	uint64_t *q;
 	pid_t pid;
 
-	ASSERT_TRUE(op_available("vma", "dontneed"));
+	ASSERT_TRUE(op_available(MMT_ENGINE_VMA, MMT_VMA_OP_DONTNEED));
 	ASSERT_EQ(0, mmt_count_targets(getpid()));
-	ASSERT_EQ(0, save_knob(self, "vma/ops"));
-	ASSERT_EQ(0, save_knob(self, "vma/threads"));
-	ASSERT_EQ(0, save_knob(self, "vma/interval_us"));
-	ASSERT_EQ(0, mmt_write("vma/ops", "dontneed,zap_all"));
-	ASSERT_EQ(0, mmt_write("vma/threads", "1"));
-	ASSERT_EQ(0, mmt_write("vma/interval_us", "100"));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_OPS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_THREADS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_VMA "/" MMT_FILE_INTERVAL_US));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_OPS, MMT_VMA_OP_DONTNEED "," MMT_VMA_OP_ZAP_ALL));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_THREADS, "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_VMA "/" MMT_FILE_INTERVAL_US, "100"));
 
 	self->map_len = CLONE_PAGES * PAGE + 256 * 1024 + PAGE;
 	self->map = mmap(NULL, self->map_len, PROT_READ | PROT_WRITE,
@@ -389,7 +389,7 @@ TEST_F(optin, clone_vm_child_registration)
 	arg->region = self->map;
 	arg->len = CLONE_PAGES * PAGE;
 	arg->rc[0] = arg->rc[1] = 1;
-	ops0 = stat_of("vma", "op_dontneed") + stat_of("vma", "op_zap_all");
+	ops0 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_DONTNEED) + stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_ZAP_ALL);
 	before = mmt_count_targets(0);
 
 	pid = clone(clone_child, stack + 256 * 1024, CLONE_VM | SIGCHLD, arg);
@@ -403,7 +403,7 @@ TEST_F(optin, clone_vm_child_registration)
 	msleep(500);
 	for (waited = 500;; waited += 50) {
 		left = mmt_count_targets(pid);
-		on = mmt_read("vma/enable", buf, sizeof(buf)) > 0 && buf[0] == '1';
+		on = mmt_read(MMT_ENGINE_VMA "/" MMT_FILE_ENABLE, buf, sizeof(buf)) > 0 && buf[0] == '1';
 		if ((!left && !on) || waited >= 2000)
 			break;
 		msleep(50);
@@ -414,7 +414,7 @@ TEST_F(optin, clone_vm_child_registration)
 	/* Nothing new is left (a dead process's target may go meanwhile). */
 	EXPECT_GE(before, mmt_count_targets(0)) TH_LOG("targets has an entry left");
 	EXPECT_FALSE(on) TH_LOG("vma still enabled: the janitor did not stop the dead owner's engine");
-	ops1 = stat_of("vma", "op_dontneed") + stat_of("vma", "op_zap_all");
+	ops1 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_DONTNEED) + stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_ZAP_ALL);
 
 	for (pg = 0; pg < CLONE_PAGES; pg++) {
 		int zero = 1, intact = 1;
@@ -435,7 +435,7 @@ TEST_F(optin, clone_vm_child_registration)
 		for (w = 0; w < words; w++)
 			q[pg * words + w] = pattern(pg, w);
 	msleep(300);
-	ops2 = stat_of("vma", "op_dontneed") + stat_of("vma", "op_zap_all");
+	ops2 = stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_DONTNEED) + stat_of(MMT_ENGINE_VMA, MMT_STAT_VMA_OP_ZAP_ALL);
 	EXPECT_EQ(ops1, ops2) TH_LOG("the vma engine went on after it was stopped");
 	for (pg = 0, bad = 0; pg < CLONE_PAGES; pg++)
 		for (w = 0; w < words; w++)
@@ -460,16 +460,16 @@ TEST_F(optin, shared_file_not_touched)
 	self->fd = mkstemp(self->tmpfile);
 	ASSERT_LE(0, self->fd) TH_LOG("cannot create a file in %s: %s", dir, strerror(errno));
 	ASSERT_EQ(0, ftruncate(self->fd, len));
-	ASSERT_TRUE(op_available("mkclean", "mkclean"));
-	ASSERT_EQ(0, save_knob(self, "mkclean/shared"));
-	ASSERT_EQ(0, save_knob(self, "mkclean/ops"));
-	ASSERT_EQ(0, save_knob(self, "mkclean/threads"));
-	ASSERT_EQ(0, save_knob(self, "mkclean/interval_us"));
-	ASSERT_EQ(0, mmt_write("mkclean/shared", "0"));
-	ASSERT_EQ(0, mmt_write("mkclean/ops", "mkclean"));
-	ASSERT_EQ(0, mmt_write("mkclean/threads", "1"));
-	ASSERT_EQ(0, mmt_write("mkclean/interval_us", "1000"));
-	ASSERT_EQ(0, mmt_writef("targets", "file %d", self->fd));
+	ASSERT_TRUE(op_available(MMT_ENGINE_MKCLEAN, MMT_MKCLEAN_OP_MKCLEAN));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_MKCLEAN "/" MMT_FILE_OPS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_MKCLEAN "/" MMT_FILE_THREADS));
+	ASSERT_EQ(0, save_knob(self, MMT_ENGINE_MKCLEAN "/" MMT_FILE_INTERVAL_US));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED, "0"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_OPS, MMT_MKCLEAN_OP_MKCLEAN));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_THREADS, "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_INTERVAL_US, "1000"));
+	ASSERT_EQ(0, mmt_writef(MMT_FILE_TARGETS, MMT_TARGET_FILE_VERB " %d", self->fd));
 
 	/* B maps the file and keeps storing to every page of it. */
 	ASSERT_EQ(0, pipe(ready));
@@ -494,34 +494,34 @@ TEST_F(optin, shared_file_not_touched)
 	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the mapping process did not start");
 	close(ready[0]);
 
-	s0 = stat_of("mkclean", "shared_skips");
-	c0 = stat_of("mkclean", "cleaned_ptes");
+	s0 = stat_of(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_SHARED_SKIPS);
+	c0 = stat_of(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_CLEANED_PTES);
 	ASSERT_LE(0, s0) TH_LOG("mkclean/stats has no shared_skips");
 	ASSERT_LE(0, c0);
-	ASSERT_EQ(0, mmt_write("mkclean/enable", "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "1"));
 	msleep(1000);
-	ASSERT_EQ(0, mmt_write("mkclean/enable", "0"));
-	s1 = stat_of("mkclean", "shared_skips");
-	c1 = stat_of("mkclean", "cleaned_ptes");
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "0"));
+	s1 = stat_of(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_SHARED_SKIPS);
+	c1 = stat_of(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_CLEANED_PTES);
 	printf("# shared_file_not_touched: shared=0: %ld shared_skips, %ld cleaned_ptes\n",
 	       s1 - s0, c1 - c0);
 	EXPECT_LT(s0, s1) TH_LOG("mkclean never skipped the file another process maps");
 	EXPECT_EQ(c0, c1) TH_LOG("mkclean cleaned PTEs of a file another process maps");
 
 	/* The control: with shared = 1 the same setup is cleaned. */
-	ASSERT_EQ(0, mmt_write("mkclean/shared", "1"));
-	ASSERT_EQ(0, mmt_write("mkclean/enable", "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED, "1"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "1"));
 	msleep(1000);
-	ASSERT_EQ(0, mmt_write("mkclean/enable", "0"));
-	ASSERT_EQ(0, mmt_write("mkclean/shared", "0"));
-	c2 = stat_of("mkclean", "cleaned_ptes");
-	mmt_print_engine_stats("mkclean");
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "0"));
+	ASSERT_EQ(0, mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED, "0"));
+	c2 = stat_of(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_CLEANED_PTES);
+	mmt_print_engine_stats(MMT_ENGINE_MKCLEAN);
 	printf("# shared_file_not_touched: shared=1: %ld cleaned_ptes\n", c2 - c1);
 	EXPECT_LT(c1, c2) TH_LOG("with shared=1 mkclean cleaned nothing: the test cannot see cleaning");
 	kill(self->child, SIGKILL);
 	waitpid(self->child, NULL, 0);
 	self->child = 0;
-	EXPECT_EQ(0, mmt_write("targets", "release all"));
+	EXPECT_EQ(0, mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL));
 }
 
 struct priv_result {
@@ -544,13 +544,13 @@ TEST_F(optin, capability_checked_at_write)
 	ssize_t n;
 	char *page;
 
-	mmt_path(tpath, sizeof(tpath), "targets");
-	mmt_path(spath, sizeof(spath), "seed");
-	ASSERT_EQ(0, save_mode(self, "targets"));
-	ASSERT_EQ(0, save_mode(self, "seed"));
+	mmt_path(tpath, sizeof(tpath), MMT_FILE_TARGETS);
+	mmt_path(spath, sizeof(spath), MMT_FILE_SEED);
+	ASSERT_EQ(0, save_mode(self, MMT_FILE_TARGETS));
+	ASSERT_EQ(0, save_mode(self, MMT_FILE_SEED));
 	ASSERT_EQ(0, chmod(tpath, 0666));
 	ASSERT_EQ(0, chmod(spath, 0666));
-	ASSERT_LT(0, mmt_read("seed", seed0, sizeof(seed0)));
+	ASSERT_LT(0, mmt_read(MMT_FILE_SEED, seed0, sizeof(seed0)));
 	ASSERT_EQ(0, pipe(pfd));
 
 	self->child = fork();
@@ -610,7 +610,7 @@ TEST_F(optin, capability_checked_at_write)
 		EXPECT_EQ(EPERM, res.path_err);
 	}
 	EXPECT_EQ(0, mmt_count_targets(self->child));
-	ASSERT_LT(0, mmt_read("seed", seed1, sizeof(seed1)));
+	ASSERT_LT(0, mmt_read(MMT_FILE_SEED, seed1, sizeof(seed1)));
 	EXPECT_STREQ(seed0, seed1);
 	self->child = 0;
 }
@@ -628,10 +628,10 @@ TEST_F(optin, per_process_limit)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->map);
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, mmt_writef("targets", "arena %lx 1000",
+		ASSERT_EQ(0, mmt_writef(MMT_FILE_TARGETS, "arena %lx 1000",
 					(unsigned long)(self->map + i * PAGE)))
 			TH_LOG("target %d of 8", i + 1);
-	EXPECT_EQ(-ENOSPC, mmt_writef("targets", "arena %lx 1000",
+	EXPECT_EQ(-ENOSPC, mmt_writef(MMT_FILE_TARGETS, "arena %lx 1000",
 				      (unsigned long)(self->map + 8 * PAGE)));
 	EXPECT_EQ(8, mmt_count_targets(getpid()));
 
@@ -639,18 +639,18 @@ TEST_F(optin, per_process_limit)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int r = mmt_writef("targets", "arena %lx 1000",
+		int r = mmt_writef(MMT_FILE_TARGETS, "arena %lx 1000",
 				   (unsigned long)(self->map + 8 * PAGE));
 		int mine = mmt_count_targets(getpid());
 
-		mmt_write("targets", "release all");
+		mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 		_exit(r ? 10 + (-r & 0x7f) % 100 : mine == 1 ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st))
 		TH_LOG("a second process could not register (status %d)", WEXITSTATUS(st));
-	EXPECT_EQ(0, mmt_write("targets", "release all"));
+	EXPECT_EQ(0, mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL));
 	EXPECT_EQ(0, mmt_count_targets(getpid()));
 }
 
@@ -667,13 +667,13 @@ TEST_F(optin, readonly_fd_refused)
 	ASSERT_EQ(0, ftruncate(self->fd, PAGE));
 	ro = open(self->tmpfile, O_RDONLY);
 	ASSERT_LE(0, ro);
-	EXPECT_EQ(-EBADF, mmt_writef("targets", "file %d", ro));
+	EXPECT_EQ(-EBADF, mmt_writef(MMT_FILE_TARGETS, MMT_TARGET_FILE_VERB " %d", ro));
 	EXPECT_EQ(0, mmt_count_targets(getpid()));
 	close(ro);
 	/* The control: the same file open for writing is taken. */
-	EXPECT_EQ(0, mmt_writef("targets", "file %d", self->fd));
+	EXPECT_EQ(0, mmt_writef(MMT_FILE_TARGETS, MMT_TARGET_FILE_VERB " %d", self->fd));
 	EXPECT_EQ(1, mmt_count_targets(getpid()));
-	EXPECT_EQ(0, mmt_write("targets", "release all"));
+	EXPECT_EQ(0, mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL));
 	EXPECT_EQ(0, mmt_count_targets(getpid()));
 }
 

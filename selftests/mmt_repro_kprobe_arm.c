@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		{ "dir", 1, NULL, 'D' }, { "seed", 1, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sites[MAX_SITES], *ops = "mkclean", *dir = "/mnt/scratch";
+	const char *sites[MAX_SITES], *ops = MMT_MKCLEAN_OP_MKCLEAN, *dir = "/mnt/scratch";
 	const char *threads = "1";
 	unsigned int nsites = 0, cycles = 2000, hold_us = 0, i;
 	int mkclean = 1, fd, failed = 0, ok, c;
@@ -96,20 +96,20 @@ int main(int argc, char **argv)
 	if (map == MAP_FAILED)
 		return 1;
 	memset(map, 0x5a, FILE_PAGES * PAGE);
-	snprintf(cmd, sizeof(cmd), "file %d", fd);
-	ok = !mmt_write("targets", cmd);
-	ok = ok && !mmt_write("tlbdelay/sites", "clear");
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_FILE_VERB " %d", fd);
+	ok = !mmt_write(MMT_FILE_TARGETS, cmd);
+	ok = ok && !mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, MMT_SITES_CLEAR);
 	for (i = 0; ok && i < nsites; i++) {
 		snprintf(cmd, sizeof(cmd), "add %s 20 50", sites[i]);
-		if (mmt_write("tlbdelay/sites", cmd)) {
+		if (mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, cmd)) {
 			printf("# cannot add site %s\n", sites[i]);
 			ok = 0;
 		}
 	}
 	if (mkclean) {
-		ok = ok && !mmt_write("mkclean/ops", ops);
-		ok = ok && !mmt_write("mkclean/threads", threads);
-		ok = ok && !mmt_write("mkclean/enable", "1");
+		ok = ok && !mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_OPS, ops);
+		ok = ok && !mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_THREADS, threads);
+		ok = ok && !mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "1");
 	}
 	if (!ok) {
 		printf("not ok 1 kprobe_arm_cycles # setup failed\n");
@@ -121,30 +121,30 @@ int main(int argc, char **argv)
 	printf(" mkclean=%s ops=%s threads=%s cycles=%u hold_us=%u\n",
 	       mkclean ? "on" : "off", ops, threads, cycles, hold_us);
 	fflush(stdout);
-	passes0 = mmt_engine_stat("mkclean", "passes: ");
+	passes0 = mmt_engine_stat(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_PASSES ": ");
 	t0 = now();
 	for (i = 0; i < cycles; i++) {
-		if (mmt_write("tlbdelay/enable", "1"))
+		if (mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_ENABLE, "1"))
 			failed++;
 		if (hold_us)
 			usleep(hold_us);
-		if (mmt_write("tlbdelay/enable", "0"))
+		if (mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_ENABLE, "0"))
 			failed++;
 		if ((i + 1) % 200 == 0) {
 			printf("# cycle %u (%.1f s)\n", i + 1, now() - t0);
 			fflush(stdout);
 		}
 	}
-	passes1 = mmt_engine_stat("mkclean", "passes: ");
+	passes1 = mmt_engine_stat(MMT_ENGINE_MKCLEAN, MMT_STAT_MKCLEAN_PASSES ": ");
 	if (mkclean)
-		mmt_write("mkclean/enable", "0");
+		mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "0");
 	printf("# metric: arm_cycles=%u\n", cycles);
 	printf("# metric: arm_cycles_per_s=%.1f\n", cycles / (now() - t0));
 	printf("# metric: mkclean_passes=%ld\n", passes1 - passes0);
 	printf("# metric: enable_failures=%d\n", failed);
-	viol = mmt_engine_stat("tlbdelay", "violations: ");
+	viol = mmt_engine_stat(MMT_ENGINE_TLBDELAY, MMT_STAT_VIOLATIONS ": ");
 	printf("# metric: tlbdelay_violations=%ld\n", viol);
-	mmt_write("targets", "release all");
+	mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	if (viol > 0)
 		printf("not ok 1 kprobe_arm_cycles # %ld invariant violations\n", viol);
 	else

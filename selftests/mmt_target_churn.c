@@ -46,9 +46,9 @@ static int child(void)
 	if (a == MAP_FAILED)
 		return 1;
 	memset(a, 1, PAGES * PAGE);
-	snprintf(cmd, sizeof(cmd), "arena %lx %lx", (unsigned long)a,
+	snprintf(cmd, sizeof(cmd), MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)a,
 		 PAGES * PAGE);
-	i = -mmt_write("targets", cmd);
+	i = -mmt_write(MMT_FILE_TARGETS, cmd);
 	if (i) {
 		printf("# child %d: registering its arena failed: %s\n",
 		       getpid(), strerror((int)i));
@@ -68,7 +68,7 @@ static int child(void)
 int main(int argc, char **argv)
 {
 	unsigned int duration = 4, forks = 0, execs = 0, bad = 0;
-	char engines[256] = "lazytlb", *e, *save, buf[8192], file[64];
+	char engines[256] = MMT_ENGINE_LAZYTLB, *e, *save, buf[8192], file[64];
 	char *names[8];
 	int n;
 	long before, after, viol = 0;
@@ -99,8 +99,8 @@ int main(int argc, char **argv)
 		printf("ok 1 churn # SKIP %s\n", why);
 		return 4;
 	}
-	before = mmt_engine_stat("lazytlb", "op_read: ") + mmt_engine_stat("lazytlb", "op_adopt: ") +
-		 mmt_engine_stat("lazytlb", "op_yield: ");
+	before = mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_read: ") + mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_adopt: ") +
+		 mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_yield: ");
 	snprintf(buf, sizeof(buf), "%s", engines);
 	for (e = strtok_r(buf, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
 		snprintf(file, sizeof(file), "%s/enable", e);
@@ -140,13 +140,13 @@ int main(int argc, char **argv)
 		ok = ok && !mmt_write(file, "0");
 		viol += mmt_engine_stat(names[n], "violations: ");
 	}
-	after = mmt_engine_stat("lazytlb", "op_read: ") + mmt_engine_stat("lazytlb", "op_adopt: ") +
-		mmt_engine_stat("lazytlb", "op_yield: ");
+	after = mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_read: ") + mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_adopt: ") +
+		mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_yield: ");
 	usleep(400000);
-	if (mmt_read("targets", buf, sizeof(buf)) < 0)
+	if (mmt_read(MMT_FILE_TARGETS, buf, sizeof(buf)) < 0)
 		buf[0] = '\0';
 	printf("# forks=%u execs=%u bad_children=%u lazytlb_ops=%ld mm_gone=%ld\n",
-	       forks, execs, bad, after - before, mmt_engine_stat("lazytlb", "mm_gone: "));
+	       forks, execs, bad, after - before, mmt_engine_stat(MMT_ENGINE_LAZYTLB, "mm_gone: "));
 	printf("# metric: forks=%u\n# metric: lazytlb_ops=%ld\n", forks,
 	       after - before);
 	printf("# metric: lazytlb_ops_per_s=%.1f\n",

@@ -31,7 +31,7 @@ static char load_failure[PATH_MAX + 128];
 
 static void mmt_module_unload(void)
 {
-	if (loaded_by_us && syscall(SYS_delete_module, "mmtorture", O_NONBLOCK))
+	if (loaded_by_us && syscall(SYS_delete_module, MMT_MODULE_NAME, O_NONBLOCK))
 		fprintf(stderr, "# cannot unload mmtorture: %s\n", strerror(errno));
 }
 
@@ -47,11 +47,11 @@ static void mmt_module_path(char *buf, size_t len)
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0) {
-		snprintf(buf, len, "mmtorture.ko");
+		snprintf(buf, len, MMT_MODULE_NAME ".ko");
 		return;
 	}
 	exe[n] = '\0';
-	snprintf(buf, len, "%s/mmtorture.ko", dirname(exe));
+	snprintf(buf, len, "%s/" MMT_MODULE_NAME ".ko", dirname(exe));
 }
 
 __attribute__((constructor)) static void mmt_module_autoload(void)
@@ -68,13 +68,13 @@ __attribute__((constructor)) static void mmt_module_autoload(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(load_failure, sizeof(load_failure),
-			 "mmtorture module not loaded and no %s (build it with KDIR=..., or set MMT_MODULE)",
+			 MMT_MODULE_NAME " module not loaded and no %s (build it with KDIR=..., or set MMT_MODULE)",
 			 path);
 		return;
 	}
 	if (syscall(SYS_finit_module, fd, "", 0)) {
 		snprintf(load_failure, sizeof(load_failure),
-			 "mmtorture module not loaded, and loading %s failed: %s",
+			 MMT_MODULE_NAME " module not loaded, and loading %s failed: %s",
 			 path, strerror(errno));
 	} else {
 		loaded_by_us = true;
@@ -89,11 +89,11 @@ const char *mmt_module_missing(void)
 
 	if (geteuid() != 0)
 		return "needs root";
-	if (stat("/sys/kernel/debug", &st) != 0)
-		return "no /sys/kernel/debug (debugfs not available)";
+	if (stat(MMT_DEBUGFS_MOUNT, &st) != 0)
+		return "no " MMT_DEBUGFS_MOUNT " (debugfs not available)";
 	if (stat(MMT_DEBUGFS, &st) != 0)
 		return load_failure[0] ? load_failure :
-			"mmtorture module not loaded (no " MMT_DEBUGFS ")";
+			MMT_MODULE_NAME " module not loaded (no " MMT_DEBUGFS ")";
 	return NULL;
 }
 
@@ -217,7 +217,7 @@ int mmt_count_targets(int pid)
 	char buf[16384], key[32], *line, *save;
 	int n = 0;
 
-	if (mmt_read("targets", buf, sizeof(buf)) < 0)
+	if (mmt_read(MMT_FILE_TARGETS, buf, sizeof(buf)) < 0)
 		return -1;
 	snprintf(key, sizeof(key), " pid=%d ", pid);
 	for (line = strtok_r(buf, "\n", &save); line;

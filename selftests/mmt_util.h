@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 
-#define MMT_DEBUGFS "/sys/kernel/debug/mmtorture"
+/* The contract: paths, names and exit codes (module/mmtorture_uapi.h). */
+#include "../module/mmtorture_uapi.h"
+
+#define MMT_DEBUGFS MMT_DEBUGFS_DIR
 
 /* NULL when the module's debugfs folder is usable, else why not. */
 const char *mmt_module_missing(void);

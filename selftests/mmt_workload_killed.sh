@@ -11,7 +11,7 @@
 . "$(dirname "$0")/mmt_lib.sh"
 
 require_root
-[ -d "$MMT_DEBUGFS" ] || skip_all "the mmtorture module is not loaded ($MMT_DEBUGFS missing)"
+[ -d "$MMT_DEBUGFS" ] || skip_all "the $MMT_MODULE_NAME module is not loaded ($MMT_DEBUGFS missing)"
 [ -x "$here/racewrite" ] || skip_all "no $here/racewrite"
 dir=$(scratch_dir)
 
@@ -19,13 +19,17 @@ echo "TAP version 13"
 echo "1..2"
 out=$(mktemp)
 "$here/racewrite" --dir "$dir" --duration 120 --seed "$MMT_SEED" \
-	--engines tlbdelay,mkclean,vma,lazytlb >"$out" 2>&1 &
+	--engines "$MMT_ENGINE_TLBDELAY,$MMT_ENGINE_MKCLEAN,$MMT_ENGINE_VMA,$MMT_ENGINE_LAZYTLB" >"$out" 2>&1 &
 pid=$!
+status=$MMT_DEBUGFS/$MMT_FILE_STATUS
+tld_stats=$(engine_file "$MMT_ENGINE_TLBDELAY" "$MMT_FILE_STATS")
+all_on=$(engines_status on)
+all_off=$(engines_status off)
 
 # armed: racewrite has targets and every engine is on.
 armed() {
-	grep -q '^engines: mkclean=on vma=on tlbdelay=on lazytlb=on' "$MMT_DEBUGFS/status" &&
-		! grep -q '^targets: 0$' "$MMT_DEBUGFS/status"
+	grep -qx "$all_on" "$status" &&
+		! grep -qx "$MMT_STATUS_TARGETS: 0" "$status"
 }
 i=0
 while ! armed && [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do
@@ -34,7 +38,7 @@ while ! armed && [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do
 done
 if ! armed; then
 	echo "# racewrite did not arm the engines within 10 s:"
-	sed 's/^/# /' "$out" "$MMT_DEBUGFS/status"
+	sed 's/^/# /' "$out" "$status"
 	kill -9 $pid 2>/dev/null
 	echo "not ok 1 workload_armed"
 	echo "not ok 2 nothing_left_after_kill # SKIP not armed"
@@ -42,15 +46,15 @@ if ! armed; then
 fi
 echo "ok 1 workload_armed"
 sleep 2
-delays=$(sed -n 's/^delays: //p' "$MMT_DEBUGFS/tlbdelay/stats")
+delays=$(sed -n "s/^$MMT_STAT_TLBDELAY_DELAYS: //p" "$tld_stats")
 kill -9 $pid
 wait $pid 2>/dev/null
 t0=$(date +%s)
 
 # clean: no target left and every engine off.
 clean() {
-	grep -q '^targets: 0$' "$MMT_DEBUGFS/status" &&
-		grep -q '^engines: mkclean=off vma=off tlbdelay=off lazytlb=off' "$MMT_DEBUGFS/status"
+	grep -qx "$MMT_STATUS_TARGETS: 0" "$status" &&
+		grep -qx "$all_off" "$status"
 }
 i=0
 while ! clean && [ $i -lt 20 ]; do
@@ -58,10 +62,10 @@ while ! clean && [ $i -lt 20 ]; do
 	i=$((i + 1))
 done
 echo "# after SIGKILL ($((i * 100)) ms; tlbdelay delays before the kill: ${delays:-?}):"
-sed 's/^/# /' "$MMT_DEBUGFS/status"
-grep '^site:' "$MMT_DEBUGFS/tlbdelay/stats" | sed 's/^/# /'
+sed 's/^/# /' "$status"
+grep '^site:' "$tld_stats" | sed 's/^/# /'
 rm -f "$out"
-if clean && ! grep -q 'state=armed' "$MMT_DEBUGFS/tlbdelay/stats"; then
+if clean && ! grep -q 'state=armed' "$tld_stats"; then
 	echo "ok 2 nothing_left_after_kill"
 	exit $KSFT_PASS
 fi

@@ -99,7 +99,7 @@
  * ask for), and never munmap/mmap_fixed (anonymous memory would replace a
  * shared mapping).
  */
-#define VMA_OPS_OK	"dontneed,zap_all"
+#define VMA_OPS_OK	MMT_VMA_OP_DONTNEED "," MMT_VMA_OP_ZAP_ALL
 
 static struct engines eng = { .allowed = ENG_ALL };
 

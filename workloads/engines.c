@@ -19,11 +19,14 @@
 
 #include "engines.h"
 
-#define MMT_DIR		"/sys/kernel/debug/mmtorture"
+#define MMT_DIR		MMT_DEBUGFS_DIR
 #define STATS_MAX	16384
 
 const char *const engine_names[ENG_NR] = {
-	"tlbdelay", "mkclean", "vma", "lazytlb"
+	[ENG_TLBDELAY] = MMT_ENGINE_TLBDELAY,
+	[ENG_MKCLEAN] = MMT_ENGINE_MKCLEAN,
+	[ENG_VMA] = MMT_ENGINE_VMA,
+	[ENG_LAZYTLB] = MMT_ENGINE_LAZYTLB,
 };
 
 /* Engines that run kernel threads: threads, interval_us and ops files. */
@@ -31,7 +34,8 @@ const char *const engine_names[ENG_NR] = {
 			 ENG_BIT(ENG_LAZYTLB))
 
 static const char *const keys[] = {
-	"threads", "interval_us", "ops", "sites", "budget_ms", "shared", NULL
+	MMT_FILE_THREADS, MMT_FILE_INTERVAL_US, MMT_FILE_OPS, MMT_FILE_SITES,
+	MMT_FILE_BUDGET_MS, MMT_FILE_SHARED, NULL
 };
 
 /* A page registered for the engines when the workload registers nothing. */
@@ -328,7 +332,7 @@ void engines_limit_ops(const struct engines *e, enum engine_id id,
 
 	if (!engines_on(e, id) || !ops)
 		return;
-	if (!strcmp(ops, "all"))
+	if (!strcmp(ops, MMT_OPS_ALL))
 		usage_error("invalid --engine-set %s.ops=all: %s takes only %s (%s)",
 			    engine_names[id], prog_name, allowed, why);
 	for (p = ops;; p = end + 1) {
@@ -433,9 +437,9 @@ static void validate_ops(enum engine_id id, const char *ops,
 	char avail[256] = "", unavail[256] = "", *tok, *save = NULL;
 	char buf[256];
 
-	line_value(stats, "ops_available", avail, sizeof(avail));
-	line_value(stats, "ops_unavailable", unavail, sizeof(unavail));
-	if (!strcmp(ops, "all"))
+	line_value(stats, MMT_STAT_OPS_AVAILABLE, avail, sizeof(avail));
+	line_value(stats, MMT_STAT_OPS_UNAVAILABLE, unavail, sizeof(unavail));
+	if (!strcmp(ops, MMT_OPS_ALL))
 		return;
 	snprintf(buf, sizeof(buf), "%s", ops);
 	for (tok = strtok_r(buf, ",", &save); tok;
@@ -472,13 +476,13 @@ void engines_validate(struct engines *e)
 		return;
 	if (access(MMT_DIR, F_OK)) {
 		if (errno == EACCES)
-			usage_error("--engines needs root (cannot look into /sys/kernel/debug)");
-		usage_error("--engines needs the mmtorture module loaded (" MMT_DIR " missing): insmod mmtorture.ko");
+			usage_error("--engines needs root (cannot look into " MMT_DEBUGFS_MOUNT ")");
+		usage_error("--engines needs the " MMT_MODULE_NAME " module loaded (" MMT_DIR " missing): insmod " MMT_MODULE_NAME ".ko");
 	}
 	for (id = 0; id < ENG_NR; id++) {
 		if (!engines_on(e, id))
 			continue;
-		snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
+		snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS, engine_names[id]);
 		ret = mmt_read(file, stats, sizeof(stats));
 		if (ret < 0)
 			usage_error("engine %s: cannot read " MMT_DIR "/%s: %s (module too old?)",
@@ -486,7 +490,7 @@ void engines_validate(struct engines *e)
 		if (engines_get(e, id, "ops"))
 			validate_ops(id, engines_get(e, id, "ops"), stats);
 		if (id == ENG_TLBDELAY && engines_get(e, id, "budget_ms") &&
-		    access(MMT_DIR "/tlbdelay/budget_ms", F_OK))
+		    access(MMT_DIR "/" MMT_ENGINE_TLBDELAY "/" MMT_FILE_BUDGET_MS, F_OK))
 			usage_error("--engine-set tlbdelay.budget_ms: this module has no " MMT_DIR "/tlbdelay/budget_ms (it predates the delay budget)");
 	}
 }
@@ -497,7 +501,7 @@ void engines_add_file(struct engines *e, int fd)
 
 	if (!engines_any(e))
 		return;
-	ret = mmt_write("targets", "file %d", fd);
+	ret = mmt_write(MMT_FILE_TARGETS, MMT_TARGET_FILE_VERB " %d", fd);
 	if (ret)
 		setup_fail(e, "cannot register file fd %d with the module (targets): %s",
 			   fd, strerror(-ret));
@@ -510,7 +514,7 @@ void engines_add_arena(struct engines *e, const void *start, size_t len)
 
 	if (!engines_any(e))
 		return;
-	ret = mmt_write("targets", "arena %lx %lx", (unsigned long)start,
+	ret = mmt_write(MMT_FILE_TARGETS, MMT_TARGET_ARENA_VERB " %lx %lx", (unsigned long)start,
 			(unsigned long)len);
 	if (ret)
 		setup_fail(e, "cannot register arena %p+%#zx with the module (targets): %s",
@@ -534,11 +538,13 @@ static void apply(struct engines *e, enum engine_id id)
 {
 	const char *name = engine_names[id], *v;
 	char file[64], buf[256], cmd[300], *tok, *save = NULL;
-	static const char *const knobs[] = { "threads", "interval_us", "ops" };
+	static const char *const knobs[] = {
+		MMT_FILE_THREADS, MMT_FILE_INTERVAL_US, MMT_FILE_OPS
+	};
 	unsigned int k;
 	int ret;
 
-	snprintf(file, sizeof(file), "%s/enable", name);
+	snprintf(file, sizeof(file), "%s/" MMT_FILE_ENABLE, name);
 	if (mmt_read(file, buf, sizeof(buf)) > 0 && buf[0] == '1')
 		setup_fail(e, "engine %s is already enabled (another run, or one that died on a module without auto-stop): echo 0 > " MMT_DIR "/%s",
 			   name, file);
@@ -549,9 +555,9 @@ static void apply(struct engines *e, enum engine_id id)
 		snprintf(file, sizeof(file), "%s/%s", name, knobs[k]);
 		ret = mmt_write(file, "%s", v);
 		if (ret == -EOPNOTSUPP) {
-			snprintf(file, sizeof(file), "%s/stats", name);
+			snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS, name);
 			if (mmt_read(file, buf, sizeof(buf)) < 0 ||
-			    !line_value(buf, "ops_unavailable", cmd, sizeof(cmd)))
+			    !line_value(buf, MMT_STAT_OPS_UNAVAILABLE, cmd, sizeof(cmd)))
 				snprintf(cmd, sizeof(cmd), "nothing");
 			setup_fail(e, "engine %s op %s is not available on this kernel (status says: %s)",
 				   name, v, cmd);
@@ -563,7 +569,7 @@ static void apply(struct engines *e, enum engine_id id)
 	if (id == ENG_MKCLEAN) {
 		/* Set every run: the module keeps it from the last one. */
 		v = engines_get(e, id, "shared");
-		ret = mmt_write("mkclean/shared", "%s", v ? v : "0");
+		ret = mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_SHARED, "%s", v ? v : "0");
 		if (ret)
 			setup_fail(e, "engine mkclean: writing shared=%s: %s",
 				   v ? v : "0", errmsg(id, "shared", ret));
@@ -572,12 +578,12 @@ static void apply(struct engines *e, enum engine_id id)
 		return;
 	v = engines_get(e, id, "sites");
 	if (!v) {
-		ret = mmt_write("tlbdelay/sites", "defaults");
+		ret = mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, MMT_SITES_DEFAULTS);
 		if (ret)
 			setup_fail(e, "engine tlbdelay: none of the default sites can be probed on this kernel (sites \"defaults\": %s)",
 				   errmsg(id, "sites", ret));
 	} else {
-		ret = mmt_write("tlbdelay/sites", "clear");
+		ret = mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, MMT_SITES_CLEAR);
 		if (ret)
 			setup_fail(e, "engine tlbdelay: sites clear: %s",
 				   errmsg(id, "sites", ret));
@@ -585,7 +591,7 @@ static void apply(struct engines *e, enum engine_id id)
 		for (tok = strtok_r(buf, ",", &save); tok;
 		     tok = strtok_r(NULL, ",", &save)) {
 			parse_site(tok, cmd, sizeof(cmd));
-			ret = mmt_write("tlbdelay/sites", "%s", cmd);
+			ret = mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_SITES, "%s", cmd);
 			if (ret)
 				setup_fail(e, "engine tlbdelay: site %s: %s", tok,
 					   ret == -ENOENT ? "no such symbol, or it cannot be probed on this kernel" :
@@ -594,9 +600,9 @@ static void apply(struct engines *e, enum engine_id id)
 	}
 	v = engines_get(e, id, "budget_ms");
 	if (v) {
-		ret = mmt_write("tlbdelay/budget_ms", "%s", v);
+		ret = mmt_write(MMT_ENGINE_TLBDELAY "/" MMT_FILE_BUDGET_MS, "%s", v);
 		if (ret == -ENOENT)
-			setup_fail(e, "--engine-set tlbdelay.budget_ms: this module has no " MMT_DIR "/tlbdelay/budget_ms");
+			setup_fail(e, "--engine-set tlbdelay.budget_ms: this module has no " MMT_DIR "/" MMT_ENGINE_TLBDELAY "/" MMT_FILE_BUDGET_MS);
 		if (ret)
 			setup_fail(e, "engine tlbdelay: budget_ms=%s: %s", v,
 				   errmsg(id, "budget_ms", ret));
@@ -619,7 +625,7 @@ void engines_arm(struct engines *e, uint64_t seed)
 
 	if (!engines_any(e) || e->armed)
 		return;
-	ret = mmt_write("seed", "%llu", (unsigned long long)seed);
+	ret = mmt_write(MMT_FILE_SEED, "%llu", (unsigned long long)seed);
 	if (ret)
 		setup_fail(e, "cannot write the seed to the module: %s",
 			   strerror(-ret));
@@ -643,7 +649,7 @@ void engines_arm(struct engines *e, uint64_t seed)
 	for (id = 0; id < ENG_NR; id++) {
 		char stats[STATS_MAX];
 
-		snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
+		snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS, engine_names[id]);
 		base.nr_final[id] = 0;
 		if (engines_on(e, id) && mmt_read(file, stats, sizeof(stats)) > 0)
 			keep_final(&base, id, stats);
@@ -652,7 +658,7 @@ void engines_arm(struct engines *e, uint64_t seed)
 	for (id = 0; id < ENG_NR; id++) {
 		if (!engines_on(e, id))
 			continue;
-		snprintf(file, sizeof(file), "%s/enable", engine_names[id]);
+		snprintf(file, sizeof(file), "%s/" MMT_FILE_ENABLE, engine_names[id]);
 		ret = mmt_write(file, "1");
 		if (ret)
 			setup_fail(e, "cannot enable engine %s: %s", engine_names[id],
@@ -667,7 +673,7 @@ void engines_arm(struct engines *e, uint64_t seed)
 static void keep_final(struct engines *e, enum engine_id id, char *stats)
 {
 	static const char *const skip[] = {
-		"enabled", "threads", "interval_us", NULL
+		MMT_STAT_ENABLED, MMT_STAT_THREADS, MMT_STAT_INTERVAL_US, NULL
 	};
 	char *line, *save = NULL, *colon, *end;
 	unsigned int k;
@@ -705,11 +711,11 @@ static void subtract_base(struct engines *e, enum engine_id id)
 		 * budget_ms is a setting, not a counter.
 		 */
 		if (id == ENG_TLBDELAY &&
-		    (!strcmp(e->final[id][i].key, "delays") ||
-		     !strcmp(e->final[id][i].key, "filtered_calls") ||
-		     !strcmp(e->final[id][i].key, "budget_skips") ||
-		     !strcmp(e->final[id][i].key, "delay_us_total") ||
-		     !strcmp(e->final[id][i].key, "budget_ms")))
+		    (!strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_DELAYS) ||
+		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_CALLS) ||
+		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_BUDGET_SKIPS) ||
+		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_DELAY_US) ||
+		     !strcmp(e->final[id][i].key, MMT_FILE_BUDGET_MS)))
 			continue;
 		for (j = 0; j < base.nr_final[id]; j++)
 			if (!strcmp(e->final[id][i].key, base.final[id][j].key))
@@ -723,7 +729,7 @@ static void subtract_base(struct engines *e, enum engine_id id)
  */
 static long long tlbdelay_live(const char *stats, const char *key)
 {
-	const char *p = stats, *f = !strcmp(key, "delays") ? " hits=" : " calls=";
+	const char *p = stats, *f = !strcmp(key, MMT_STAT_TLBDELAY_DELAYS) ? " hits=" : " calls=";
 	long long n = -1;
 
 	while ((p = strstr(p, "site: "))) {
@@ -745,7 +751,7 @@ void engines_disarm(struct engines *e)
 		for (id = ENG_NR - 1; id >= 0; id--) {
 			if (!(enabled_mask & ENG_BIT(id)))
 				continue;
-			snprintf(file, sizeof(file), "%s/enable", engine_names[id]);
+			snprintf(file, sizeof(file), "%s/" MMT_FILE_ENABLE, engine_names[id]);
 			ret = mmt_write(file, "0");
 			if (ret)
 				fprintf(stderr, "%s: cannot disable engine %s: %s\n",
@@ -756,7 +762,7 @@ void engines_disarm(struct engines *e)
 		for (id = 0; id < ENG_NR; id++) {
 			if (!engines_on(e, id))
 				continue;
-			snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
+			snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS, engine_names[id]);
 			if (mmt_read(file, stats, sizeof(stats)) > 0)
 				keep_final(e, id, stats);
 			subtract_base(e, id);
@@ -764,7 +770,7 @@ void engines_disarm(struct engines *e)
 		e->armed = false;
 	}
 	if (e->nr_targets) {
-		ret = mmt_write("targets", "release all");
+		ret = mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 		if (ret)
 			fprintf(stderr, "%s: cannot release our targets: %s\n",
 				prog_name, strerror(-ret));
@@ -791,11 +797,11 @@ long long engines_stat(const struct engines *e, enum engine_id id,
 				return e->final[id][i].value;
 		return -1;
 	}
-	snprintf(file, sizeof(file), "%s/stats", engine_names[id]);
+	snprintf(file, sizeof(file), "%s/" MMT_FILE_STATS, engine_names[id]);
 	if (mmt_read(file, stats, sizeof(stats)) <= 0)
 		return -1;
-	if (id == ENG_TLBDELAY && (!strcmp(key, "delays") ||
-				   !strcmp(key, "filtered_calls")) &&
+	if (id == ENG_TLBDELAY && (!strcmp(key, MMT_STAT_TLBDELAY_DELAYS) ||
+				   !strcmp(key, MMT_STAT_TLBDELAY_CALLS)) &&
 	    tlbdelay_live(stats, key) >= 0)
 		return tlbdelay_live(stats, key);
 	if (!line_value(stats, key, val, sizeof(val)))
@@ -812,7 +818,7 @@ long long engines_stat(const struct engines *e, enum engine_id id,
 
 long long engines_delays(const struct engines *e)
 {
-	long long v = engines_stat(e, ENG_TLBDELAY, "delays");
+	long long v = engines_stat(e, ENG_TLBDELAY, MMT_STAT_TLBDELAY_DELAYS);
 
 	return v < 0 ? 0 : v;
 }
@@ -830,8 +836,8 @@ void engines_describe(const struct engines *e, char *buf, size_t len)
 	char status[4096], broken[64];
 
 	n = snprintf(buf, len, "engines=%s", names_of(e->mask));
-	if (engines_any(e) && mmt_read("status", status, sizeof(status)) > 0 &&
-	    line_value(status, "broken", broken, sizeof(broken)))
+	if (engines_any(e) && mmt_read(MMT_FILE_STATUS, status, sizeof(status)) > 0 &&
+	    line_value(status, MMT_STATUS_BROKEN, broken, sizeof(broken)))
 		n += snprintf(buf + n, len - n, " module_broken=%s", broken);
 	for (i = 0; i < e->nr_set && n < len; i++)
 		n += snprintf(buf + n, len - n, " %s.%s=%s",
@@ -857,7 +863,7 @@ static long long ops_done(const struct engines *e, enum engine_id id)
 	unsigned int i;
 
 	for (i = 0; i < e->nr_final[id]; i++)
-		if (!strncmp(e->final[id][i].key, "op_", 3))
+		if (!strncmp(e->final[id][i].key, MMT_STAT_OP_PREFIX, strlen(MMT_STAT_OP_PREFIX)))
 			n += e->final[id][i].value;
 	return n;
 }
@@ -883,14 +889,14 @@ void engines_report(const struct engines *e, unsigned int first,
 		if (!engines_on(e, id))
 			continue;
 		snprintf(name, sizeof(name), "engine_%s", engine_names[id]);
-		viol = final_of(e, id, "violations");
-		errs = final_of(e, id, "errors");
+		viol = final_of(e, id, MMT_STAT_VIOLATIONS);
+		errs = final_of(e, id, MMT_STAT_ERRORS);
 		switch (id) {
 		case ENG_TLBDELAY:
-			work = final_of(e, id, "filtered_calls");
+			work = final_of(e, id, MMT_STAT_TLBDELAY_CALLS);
 			break;
 		case ENG_MKCLEAN:
-			work = final_of(e, id, "passes");
+			work = final_of(e, id, MMT_STAT_MKCLEAN_PASSES);
 			break;
 		default:
 			work = ops_done(e, id);
@@ -898,10 +904,10 @@ void engines_report(const struct engines *e, unsigned int first,
 		}
 		if (id == ENG_TLBDELAY)
 			diag("engine tlbdelay: filtered_calls=%lld delays=%lld budget_skips=%s errors=%lld violations=%lld",
-			     work, final_of(e, id, "delays"),
-			     final_of(e, id, "budget_skips") < 0 ? "n/a" :
+			     work, final_of(e, id, MMT_STAT_TLBDELAY_DELAYS),
+			     final_of(e, id, MMT_STAT_TLBDELAY_BUDGET_SKIPS) < 0 ? "n/a" :
 			     (snprintf(why, sizeof(why), "%lld",
-				       final_of(e, id, "budget_skips")), why),
+				       final_of(e, id, MMT_STAT_TLBDELAY_BUDGET_SKIPS)), why),
 			     errs, viol);
 		else
 			diag("engine %s: %s=%lld errors=%lld violations=%lld",

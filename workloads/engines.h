@@ -44,6 +44,8 @@
 #include <stdint.h>
 
 #include "common.h"
+/* The contract: paths, file and engine names (module/mmtorture_uapi.h). */
+#include "../module/mmtorture_uapi.h"
 
 enum engine_id { ENG_TLBDELAY, ENG_MKCLEAN, ENG_VMA, ENG_LAZYTLB, ENG_NR };
 

@@ -136,9 +136,11 @@ static const char *const expect_names[] = { "clean", "lost-write", NULL };
  * What the module's vma engine may do to our MAP_SHARED file mapping:
  * zap it, or unmap a run and map the same file back at the same address
  * (a store into the momentary hole restarts).  mmap_fixed would put
- * anonymous memory there, which the checker does not model.
+ * anonymous memory there, which the checker does not model. check_mapped
+ * (broken=vma_invariant) changes nothing: allowed, never a default.
  */
-#define VMA_OPS_OK	"dontneed,zap_all,munmap"
+#define VMA_OPS_OK	MMT_VMA_OP_DONTNEED "," MMT_VMA_OP_ZAP_ALL "," MMT_VMA_OP_MUNMAP
+#define VMA_OPS_ALLOWED	VMA_OPS_OK "," MMT_VMA_OP_CHECK_MAPPED
 
 static struct engines eng = { .allowed = ENG_ALL };
 
@@ -782,7 +784,7 @@ static void parse_options(int argc, char **argv)
 	if (cfg.zap == ZAP_MREMAP && cfg.zappers > 1)
 		usage_error("--zap mremap moves the whole mapping: use --zappers 1 (or 0)");
 	engines_default(&eng, ENG_VMA, "ops", VMA_OPS_OK);
-	engines_limit_ops(&eng, ENG_VMA, VMA_OPS_OK,
+	engines_limit_ops(&eng, ENG_VMA, VMA_OPS_ALLOWED,
 			  "mmap_fixed would put anonymous memory where the checker expects the file");
 	engines_validate(&eng);
 	if (cfg.expect == EXPECT_LOST_WRITE)

@@ -402,7 +402,7 @@ static void parse_options(int argc, char **argv)
 		usage_error("--engines vma goes with --selfcheck module, and only with it: the vma engine would map writable memory into a read-only window");
 	if (cfg.selfcheck == SC_MODULE && cfg.mapping == MAP_ANON_PRIVATE)
 		usage_error("--selfcheck module needs --mapping shmem or file (the module's mkwrite acts on shared VMAs only)");
-	engines_default(&eng, ENG_VMA, "ops", "mkwrite");
+	engines_default(&eng, ENG_VMA, "ops", MMT_VMA_OP_MKWRITE);
 	if (!seeded)
 		cfg.seed = default_seed();
 	if (!cfg.watchdog)

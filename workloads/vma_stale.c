@@ -71,7 +71,7 @@
 #define MAX_REPORTS	16
 #define MAX_THREADS	64
 #define MAX_PAGES	4096
-#define BROKEN_PARAM	"/sys/module/mmtorture/parameters/broken"
+#define BROKEN_PARAM	MMT_PARAM_DIR "/" MMT_PARAM_BROKEN
 
 enum expect { EXPECT_CLEAN, EXPECT_STALE };
 static const char *const expect_names[] = { "clean", "stale", NULL };
@@ -341,14 +341,14 @@ static const char *broken_mode(void)
 	ssize_t n;
 	int fd;
 
-	strcpy(buf, "none");
+	strcpy(buf, MMT_BROKEN_NONE_NAME);
 	fd = open(BROKEN_PARAM, O_RDONLY);
 	if (fd < 0)
 		return buf;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0) {
-		strcpy(buf, "none");
+		strcpy(buf, MMT_BROKEN_NONE_NAME);
 		return buf;
 	}
 	buf[n] = '\0';
@@ -364,10 +364,10 @@ static void check_broken_mode(void)
 	if (!engines_any(&eng))
 		return;
 	b = broken_mode();
-	if (cfg.expect == EXPECT_STALE && strcmp(b, "vma_stale"))
+	if (cfg.expect == EXPECT_STALE && strcmp(b, MMT_BROKEN_VMA_STALE_NAME))
 		skip_all("--expect stale: module loaded with broken=%s, not broken=vma_stale",
 			 b);
-	if (cfg.expect == EXPECT_CLEAN && strcmp(b, "none"))
+	if (cfg.expect == EXPECT_CLEAN && strcmp(b, MMT_BROKEN_NONE_NAME))
 		skip_all("module loaded with broken=%s: only --expect stale runs on it",
 			 b);
 }
