@@ -24,10 +24,10 @@ export HOST_CFLAGS
 
 all: tools guest $(if $(KDIR),module)
 
-include scripts/tests/console.mk
-include scripts/tests/report.mk
-
-tools: $(BUILD)/console-scan $(BUILD)/mmt-report $(BUILD)/score-scanner $(BUILD)/mmt-campaign
+# Host C tools (scripts/host/): build/console-scan, build/mmt-report,
+# build/score-scanner, build/mmt-campaign.
+tools:
+	$(MAKE) -C scripts/host BUILD=$(abspath $(BUILD))
 
 # The kernel source parts we use (checkpatch, kselftest harness).
 $(BUILD)/ksrc.path:

@@ -12,14 +12,14 @@
 # then one line "score logs=N ... false=P" for programs. --list first
 # prints one line per log. Bad input (no DIR, not a folder, no log in
 # it): one line on stderr, exit 2. The comparison itself is in
-# scripts/score_scanner.c.
+# scripts/host/score_scanner.c.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 case $build in
 /*) ;;
-*) build=$top/$build ;;	# as make -C "$top" takes it
+*) build=$top/$build ;;	# relative to the top, as make BUILD= takes it
 esac
 usage="usage: score-scanner.sh [--list] DIR"
 
@@ -37,7 +37,7 @@ if [ ! -d "$1" ]; then
 	exit 2
 fi
 
-if ! make -s -C "$top" BUILD="$build" "$build/score-scanner" >&2; then
+if ! make -s -C "$top/scripts/host" BUILD="$build" "$build/score-scanner" >&2; then
 	echo "score-scanner.sh: cannot build $build/score-scanner" >&2
 	exit 2
 fi

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ktap_parse.c - parse the structured stream (results.ktap) of the in-guest
- * runner. See scripts/stream-format.txt for the format and ktap_parse.h for
+ * runner. See scripts/guest/stream-format.txt for the format and ktap_parse.h for
  * the interface.
  *
  * Only top-level lines (column 0) can begin, end or report a test, or say

@@ -6,7 +6,7 @@
  *   mmt-report --dir RESULTS_DIR [--exit-reason R] [--quiet]
  *
  * RESULTS_DIR holds console.log (kernel serial console), results.ktap (the
- * runner's stream, scripts/stream-format.txt) and meta.env (host facts).
+ * runner's stream, scripts/guest/stream-format.txt) and meta.env (host facts).
  *
  * Verdicts, first match wins (exit code):
  *   panic (7)    the console holds a kernel panic
@@ -38,7 +38,7 @@
 #include "console_scan.h"
 #include "json.h"
 #include "ktap_parse.h"
-#include "../module/mmtorture_uapi.h"
+#include "../../module/mmtorture_uapi.h"
 
 #define EXIT_TOOL	3
 #define LIST_MAX	3	/* names or titles spelled out in a reason */
@@ -934,7 +934,7 @@ static void decide(struct report *r)
 		die_oom();
 }
 
-/* ---- JSON (scripts/json.c writes it) ---- */
+/* ---- JSON (json.c writes it) ---- */
 
 /* String @v as an unsigned integer, null if it is not one. */
 static void jw_uint_text(struct jw *w, const char *k, const char *v)

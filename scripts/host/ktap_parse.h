@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ktap_parse.h - parse the structured stream (results.ktap) written by the
- * in-guest runner. The format is described in scripts/stream-format.txt.
+ * in-guest runner. The format is described in scripts/guest/stream-format.txt.
  *
  * The parser never fails on bad input: unknown or malformed lines are
  * ignored, a stream cut anywhere (even mid-line) yields what was complete.

@@ -1357,7 +1357,7 @@ static void write_index_html(FILE *f, const char *out, size_t planned, int inter
 	fputs("</p>\n</body></html>\n", f);
 }
 
-/* ---- KCIDB (KernelCI's report schema v5; scripts/kcidb/schema.json) ---- */
+/* ---- KCIDB (KernelCI's report schema v5; scripts/kcidb/schema-v5.json) ---- */
 
 /* A KCIDB test path element: [a-zA-Z0-9_-]+. */
 static char *path_elem(const char *s)
