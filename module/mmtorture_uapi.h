@@ -4,7 +4,7 @@
  * verb, engine name, op name, stats key, broken mode name, console
  * verdict word and exit convention that crosses the boundary between the
  * module and the programs that drive it (selftests/, workloads/, the
- * runner scripts/mmtorture-run, scripts/report.c).
+ * runner scripts/guest/mmtorture-run, scripts/host/report_load.c).
  *
  * Userspace-safe: no kernel (or libc) includes, only macros, in the way
  * of the kernel's mm/gup_test.h and lib/test_hmm_uapi.h. Every macro

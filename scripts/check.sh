@@ -47,7 +47,7 @@ shells_parse() {
 	local sh f
 	for sh in "busybox sh" dash bash; do
 		command -v "${sh%% *}" >/dev/null || continue
-		for f in scripts/mmtorture-run scripts/guest-init; do
+		for f in scripts/guest/mmtorture-run scripts/guest/guest-init; do
 			$sh -n "$f" || { echo "$sh cannot parse $f"; return 1; }
 		done
 	done
@@ -88,7 +88,7 @@ check refuses_bzimage_without_kdir expect_refusal "also give KDIR" vm KERNEL=/et
 check refuses_mismatched_kdir expect_refusal "KDIR=.* is for .* but KERNEL=6.1" \
 	vm KERNEL=6.1 KDIR="$(. "$(scripts/fetch-kernel.sh 6.12 2>/dev/null | tail -n 1)/kernel.env" && echo "$KDIR")"
 check runner_refuses_unknown_suite expect_refusal "unknown suite 'nosuch'" \
-	scripts/mmtorture-run --suite nosuch
+	scripts/guest/mmtorture-run --suite nosuch
 # Kernels from source: bad input is refused before anything is built.
 check refuses_unknown_kconfig expect_refusal "unknown KCONFIG 'nosuch'" vm KERNEL=src KCONFIG=nosuch
 check refuses_ksrc_not_a_kernel expect_refusal "KSRC=/etc is not a kernel source tree" vm KERNEL=src KSRC=/etc

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vm-run.sh - boot a real kernel under QEMU with mmtorture, run a suite in
-# the guest with scripts/mmtorture-run, and write the results folder.
+# the guest with scripts/guest/mmtorture-run, and write the results folder.
 #
 #   scripts/vm-run.sh [KEY=VALUE...]      (make run passes its variables)
 #
@@ -196,11 +196,11 @@ trap 'echo "vm-run: interrupted; partial results left in $out" >&2; exit 130' IN
 # The per-run part of the initramfs.
 ov=$tmp/overlay
 mkdir -p "$ov/opt/mmtorture/bin"
-cp "$top/scripts/guest-init" "$ov/init"
-cp "$top/scripts/mmtorture-run" "$top/selftests/mmt_uapi.sh" "$ov/opt/mmtorture/"
+cp "$top/scripts/guest/guest-init" "$ov/init"
+cp "$top/scripts/guest/mmtorture-run" "$top/selftests/mmt_uapi.sh" "$ov/opt/mmtorture/"
 cp -r "$top/scripts/suites" "$ov/opt/mmtorture/"
 mkdir -p "$ov/opt/mmtorture/scripts"
-cp "$top/scripts/run-kselftest-collection" "$ov/opt/mmtorture/scripts/"
+cp "$top/scripts/guest/run-kselftest-collection" "$ov/opt/mmtorture/scripts/"
 # The kselftest install layout (make -C selftests install), when built.
 [ -x "$build/kselftest/run_kselftest.sh" ] && cp -r "$build/kselftest" "$ov/opt/mmtorture/"
 find "$build/guest/bin" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ov/opt/mmtorture/bin/" \;

@@ -37,7 +37,7 @@ fi
 
 # Every shell script that crosses the boundary reads the copy.
 missing=
-for f in selftests/mmt_lib.sh scripts/mmtorture-run; do
+for f in selftests/mmt_lib.sh scripts/guest/mmtorture-run; do
 	grep -q 'mmt_uapi\.sh' "$top/$f" || missing="$missing $f"
 done
 result "$([ -z "$missing" ] && echo 0 || echo 1)" shell_users_source_the_copy "not sourced by:$missing"
