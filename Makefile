@@ -3,7 +3,7 @@
 # mmtorture - see README.
 #
 #   make                  host tools and the static guest programs
-#   make KDIR=/path       also mmtorture.ko against that kernel build
+#   make KDIR=/path       also build/module/mmtorture.ko against that kernel build
 #   make run [KERNEL= SUITE= DURATION= SMP= SEED= ...]   boot, run, verdict
 #   make check            the project's own tests
 #   make bench            boot-to-verdict seconds per kernel
@@ -46,8 +46,11 @@ guest: $(BUILD)/ksrc.path
 	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest \
 		OUTPUT=$(BUILD)/kselftest-build KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=
 
+# build/module/mmtorture.ko, through the one module build every caller
+# uses (vm-run.sh, make -C module, make -C selftests install).
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@test -n "$(KDIR)" || { echo "make module needs KDIR=/path/to/kernel/build" >&2; exit 2; }
+	scripts/build-module.sh $(KDIR) $(BUILD)/module
 
 deps:
 	scripts/install-deps.sh
@@ -86,6 +89,5 @@ checkpatch: $(BUILD)/ksrc.path
 
 clean:
 	rm -rf $(BUILD) selftests/build workloads/build
-	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
 .PHONY: all tools guest module deps run check campaign bench fuzz-long checkpatch clean kernel repro check-kernels

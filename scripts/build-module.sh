@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build-module.sh - build mmtorture.ko from a copy of module/ for one kernel.
+# The one way the project builds the module: vm-run.sh (which caches the
+# result by a hash of module/ and this script), make module, make -C
+# module and selftests/Makefile all call it.
 #
 #   scripts/build-module.sh KDIR OUTDIR [BUILDROOT]
 #
@@ -18,6 +21,7 @@ die() { echo "build-module: $*" >&2; exit 2; }
 [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: build-module.sh KDIR OUTDIR [BUILDROOT]"
 kdir=$1 out=$2 broot=${3:-}
 mkdir -p "$out" || die "cannot create $out"
+out=$(cd "$out" && pwd)	# kbuild's M= must be absolute
 
 if [ -z "$broot" ]; then
 	cp "$top"/module/*.c "$top"/module/*.h "$top/module/Kbuild" "$out/"
