@@ -23,6 +23,10 @@
  *   pass (0)     at least one test passed and nothing above
  * Exit code 3 means mmt-report itself failed (usage, out of memory, cannot
  * write summary.json); no verdict is given then.
+ *
+ * This file is main and the helpers the steps share; the steps themselves
+ * are report_load.c, report_verdict.c (the rules above), report_json.c and
+ * report_table.c, with report.h between them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
