@@ -631,7 +631,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}
@@ -954,28 +954,25 @@ static void final_verify(void)
 	}
 }
 
+/* The watchdog thread's last words: see racewrite.c's expire(). */
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
 	unsigned int i, n = run.nchecks;
 
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
+	ktap_seize(1);
+	ktap_raw_diag("watchdog: ", why);
 	for (i = 0; i < run.nchecks; i++) {
 		if (run.checks[i].skip_why)
-			printf("ok %u %s # SKIP %s\n", i + 1,
-			       run.checks[i].name, run.checks[i].skip_why);
+			ktap_raw_result(i + 1, run.checks[i].name, V_SKIP,
+					run.checks[i].skip_why);
 		else
-			printf("not ok %u %s # TIMEOUT %s\n", i + 1,
-			       run.checks[i].name, why);
+			ktap_raw_result(i + 1, run.checks[i].name, V_TIMEOUT,
+					why);
 	}
 	for (i = 0; i < ENG_NR; i++)
 		if (engines_on(&eng, i))
-			printf("not ok %u engine_%s # TIMEOUT %s\n",
-			       ++n, engine_names[i], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+			ktap_raw_engine_timeout(++n, engine_names[i], why);
+	_exit(MMT_EXIT_FAIL);
 }
 
 static void print_config(void)

@@ -768,7 +768,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}
@@ -1085,22 +1085,22 @@ static const char *final_verify(void)
 	return NULL;
 }
 
+/*
+ * The watchdog thread's last words (not a signal handler, but maybe with
+ * the stuck thread holding the stdout lock): the raw KTAP writer.
+ */
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
 	int i, n = NR_TESTS;
 
-	/* Take the output lock unless its owner is what is stuck. */
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
+	ktap_seize(1);
+	ktap_raw_diag("watchdog: ", why);
 	for (i = 0; i < NR_TESTS; i++)
-		printf("not ok %d %s # TIMEOUT %s\n", i + 1, test_names[i], why);
+		ktap_raw_result(i + 1, test_names[i], V_TIMEOUT, why);
 	for (i = 0; i < ENG_NR; i++)
 		if (engines_on(&eng, i))
-			printf("not ok %d engine_%s # TIMEOUT %s\n", ++n, engine_names[i], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+			ktap_raw_engine_timeout(++n, engine_names[i], why);
+	_exit(MMT_EXIT_FAIL);
 }
 
 static void print_config(void)
