@@ -284,8 +284,8 @@ static void report_bad(const struct where *at, const unsigned char *page,
 		     region_names[at->rg->kind], run.checks[at->check].name,
 		     at->via, at->worker, elapsed(),
 		     (unsigned long long)cfg.seed);
-	printf("#   page: offset=%zu bad_blocks=%u/%zu\n", at->off, res->nbad,
-	       run.page_size / STAMP_SIZE);
+	diag("  page: offset=%zu bad_blocks=%u/%zu", at->off, res->nbad,
+	     run.page_size / STAMP_SIZE);
 	out_unlock();
 }
 
@@ -979,7 +979,8 @@ static void print_config(void)
 {
 	struct utsname u;
 	struct region *rg;
-	char engs[1024], storm[64];
+	char engs[1024], storm[64], ops[128];
+	size_t len;
 	int r, op;
 
 	uname(&u);
@@ -998,14 +999,14 @@ static void print_config(void)
 		rg = &run.regions[r];
 		if (!rg->enabled)
 			continue;
-		out_lock();
-		printf("# region %s: size=%zu fd=%s storm=", region_names[r],
-		       rg->size, rg->fd >= 0 ? "yes" : "no");
-		for (op = 0; op < NR_OPS; op++)
-			if (rg->storm_op[op])
-				printf("%s ", op_names[op]);
-		printf("zero_ok=%d\n", rg->storm_discards);
-		out_unlock();
+		ops[0] = '\0';
+		for (op = 0, len = 0; op < NR_OPS; op++)
+			if (rg->storm_op[op] && len < sizeof(ops))
+				len += snprintf(ops + len, sizeof(ops) - len,
+						"%s ", op_names[op]);
+		diag("region %s: size=%zu fd=%s storm=%szero_ok=%d",
+		     region_names[r], rg->size, rg->fd >= 0 ? "yes" : "no",
+		     ops, rg->storm_discards);
 	}
 }
 

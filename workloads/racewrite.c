@@ -290,9 +290,9 @@ static void report_loss(const unsigned char *page, const struct stamp_want *pw,
 		     res->cls, "writer=%s elapsed=%.3fs seed=%llu phase=%s",
 		     who, elapsed(), (unsigned long long)cfg.seed,
 		     test == T_LOOP ? "loop" : "final");
-	printf("#   page: offset=%llu bad_blocks=%u/%zu\n",
-	       (unsigned long long)pw->offset, res->nbad,
-	       run.page_size / STAMP_SIZE);
+	diag("  page: offset=%llu bad_blocks=%u/%zu",
+	     (unsigned long long)pw->offset, res->nbad,
+	     run.page_size / STAMP_SIZE);
 	out_unlock();
 }
 
