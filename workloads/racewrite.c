@@ -52,6 +52,8 @@
  *   zero        same, with a zero block.
  *   hang        that writer stops at round 16 + seed % 48 and ignores the
  *               stop flag; the watchdog must end the run (TIMEOUT).
+ *   hang-locked the same, holding the stdout lock: the watchdog's TIMEOUT
+ *               lines must still come out (ktap.h's raw path).
  *
  * Module engines (--engines, engines.h; docs/races.md section 1): the file
  * is registered as "file FD" (mkclean cleans it, tlbdelay delays our mm's
@@ -144,9 +146,10 @@ static const char *const expect_names[] = { "clean", "lost-write", NULL };
 
 static struct engines eng = { .allowed = ENG_ALL };
 
-enum selfcheck { SC_NONE, SC_SKIP_STORE, SC_STALE, SC_TORN, SC_ZERO, SC_HANG };
+enum selfcheck { SC_NONE, SC_SKIP_STORE, SC_STALE, SC_TORN, SC_ZERO, SC_HANG,
+		 SC_HANG_LOCKED };
 static const char *const selfcheck_names[] = {
-	"none", "skip-store", "stale", "torn", "zero", "hang", NULL
+	"none", "skip-store", "stale", "torn", "zero", "hang", "hang-locked", NULL
 };
 
 enum { T_LOOP, T_FINAL, NR_TESTS };
@@ -432,6 +435,8 @@ static bool sc_here(struct writer *w, unsigned long round, unsigned int mode)
 static _Noreturn void sc_hang(struct writer *w, unsigned long round)
 {
 	diag("selfcheck: injected hang writer=%u round=%lu", w->id, round);
+	if (cfg.selfcheck == SC_HANG_LOCKED)
+		out_lock();	/* and never out_unlock() */
 	for (;;)
 		sleep_s(1);
 }
@@ -503,7 +508,8 @@ static void *writer_fn(void *arg)
 
 	prepare(w, w->cur, 0);
 	for (round = 0; !stopping(); round++) {
-		if (sc_here(w, round, SC_HANG))
+		if (sc_here(w, round, SC_HANG) ||
+		    sc_here(w, round, SC_HANG_LOCKED))
 			sc_hang(w, round);
 		if (writer_round(w, round))
 			break;
@@ -682,7 +688,7 @@ static void usage(void)
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
-	       "  --selfcheck MODE        skip-store|stale|torn|zero|hang: simulate a loss\n"
+	       "  --selfcheck MODE        skip-store|stale|torn|zero|hang|hang-locked: simulate a loss\n"
 	       "  --keep                  keep the file (default: unlinked at start)\n"
 	       "Exit: 0 pass, 1 lost write/error/timeout, 2 bad option, 4 skip.\n",
 	       prog_name);

@@ -384,6 +384,11 @@ selfcheck_runs() {
 	expect_timeout "racewrite --selfcheck hang (watchdog)" rw-sc-hang \
 		"$RW" --dir "$dir" --duration 10 --seed "$SEED" \
 		--selfcheck hang --watchdog 1
+	# The stuck writer holds the stdout lock: the watchdog's lines must
+	# not wait for it (timeout(1) turns a hang into a failure here).
+	expect_timeout "racewrite --selfcheck hang-locked (watchdog, stdout lock held)" \
+		rw-sc-hang-locked timeout 20 "$RW" --dir "$dir" --duration 10 \
+		--seed "$SEED" --selfcheck hang-locked --watchdog 1
 	for mode in stale:stale torn:torn skip-discard:stale stale-after-free:stale; do
 		expect_detected "dontneed-storm --selfcheck ${mode%%:*}" \
 			"${mode#*:}" ds-sc-${mode%%:*} "$DS" --dir "$dir" \
