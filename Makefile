@@ -42,6 +42,7 @@ guest: $(BUILD)/ksrc.path
 	install -m 755 selftests/mmt_workload_killed.sh $(GUEST_BIN)/
 	install -m 755 selftests/mmt_lib.sh $(GUEST_BIN)/
 	install -m 755 selftests/mmt_uapi.sh $(GUEST_BIN)/
+	install -m 755 $$(cat $(BUILD)/ksrc.path)/tools/testing/selftests/kselftest/ktap_helpers.sh $(GUEST_BIN)/
 	rm -rf $(BUILD)/kselftest
 	$(MAKE) -C selftests install INSTALL_PATH=$(BUILD)/kselftest \
 		OUTPUT=$(BUILD)/kselftest-build KSRC=$$(cat $(BUILD)/ksrc.path) KDIR=

@@ -28,25 +28,20 @@ restore() {
 }
 trap restore EXIT
 
-echo "TAP version 13"
-echo "1..4"
-n=0
-fail=0
+ktap_print_header
+ktap_set_plan 4
 
 # caught MODE EVIDENCE PROGRAM ARGS...: reload with broken=MODE, run the
 # detector, pass only if it exits 0 and printed the evidence line.
 caught() {
 	_mode=$1 _evidence=$2
 	shift 2
-	n=$((n + 1))
 	if module_loaded && ! unload; then
-		echo "not ok $n $_mode # cannot unload the module to reload it"
-		fail=1
+		ktap_test_fail "$_mode # cannot unload the module to reload it"
 		return
 	fi
 	if ! insmod "$mmt_module" "$MMT_PARAM_BROKEN=$_mode"; then
-		echo "not ok $n $_mode # insmod broken=$_mode failed"
-		fail=1
+		ktap_test_fail "$_mode # insmod broken=$_mode failed"
 		return
 	fi
 	_out=$(mktemp)
@@ -55,10 +50,9 @@ caught() {
 	unload
 	sed 's/^/# /' "$_out"
 	if [ $_rc = 0 ] && grep -q "$_evidence" "$_out"; then
-		echo "ok $n $_mode"
+		ktap_test_pass "$_mode"
 	else
-		echo "not ok $n $_mode # not detected (exit $_rc)"
-		fail=1
+		ktap_test_fail "$_mode # not detected (exit $_rc)"
 	fi
 	rm -f "$_out"
 }
@@ -74,29 +68,27 @@ caught "$MMT_BROKEN_VMA_WRITABLE_NAME" '# protection violation: kind=store-after
 # refused_without_kasan: broken=lazytlb_early_drop must not arm the op
 # on a kernel without KASAN.
 refused_without_kasan() {
-	n=$((n + 1))
 	_m=$MMT_BROKEN_LAZYTLB_EARLY_DROP_NAME _op=$MMT_LAZYTLB_OP_EARLY_DROP
 	module_loaded && unload
 	if ! insmod "$mmt_module" "$MMT_PARAM_BROKEN=$_m"; then
-		echo "not ok $n $_m # insmod broken=$_m failed"
-		fail=1
+		ktap_test_fail "$_m # insmod broken=$_m failed"
 		return
 	fi
 	_st=$(cat "$(engine_file "$MMT_ENGINE_LAZYTLB" "$MMT_FILE_STATS")")
 	echo "$_st" | sed 's/^/# /'
 	if echo "$_st" | grep -q "^$MMT_STAT_OPS_AVAILABLE:.*$_op"; then
-		echo "ok $n lazytlb_early_drop # SKIP KASAN kernel: early_drop is armed here; the lazytlb-broken suite checks that KASAN catches it"
+		# (ktap_test_skip takes no reason: it goes on the line before.)
+		ktap_print_msg "lazytlb_early_drop skipped: KASAN kernel: early_drop is armed here; the lazytlb-broken suite checks that KASAN catches it"
+		ktap_test_skip "lazytlb_early_drop"
 	elif echo "$_op" >"$(engine_file "$MMT_ENGINE_LAZYTLB" "$MMT_FILE_OPS")" 2>/dev/null; then
-		echo "not ok $n lazytlb_early_drop # writing ops=early_drop succeeded on a kernel without KASAN"
-		fail=1
+		ktap_test_fail "lazytlb_early_drop # writing ops=early_drop succeeded on a kernel without KASAN"
 	elif echo "$_st" | grep -q "^$MMT_STAT_OPS_UNAVAILABLE:.*$_op.*KASAN"; then
-		echo "ok $n lazytlb_early_drop refused without KASAN"
+		ktap_test_pass "lazytlb_early_drop refused without KASAN"
 	else
-		echo "not ok $n lazytlb_early_drop # status does not name early_drop as unavailable for want of KASAN"
-		fail=1
+		ktap_test_fail "lazytlb_early_drop # status does not name early_drop as unavailable for want of KASAN"
 	fi
 	unload
 }
 refused_without_kasan
-[ $fail = 0 ] && exit $KSFT_PASS
-exit $KSFT_FAIL
+# Passes iff all 4 passed or skipped; the EXIT trap restores the module.
+ktap_finished

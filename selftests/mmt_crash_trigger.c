@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "kselftest.h"
 #include "mmt_util.h"
 
 int main(void)
@@ -15,17 +16,17 @@ int main(void)
 	const char *why = mmt_module_missing();
 	int err;
 
-	printf("TAP version 13\n1..1\n");
-	if (why) {
-		printf("ok 1 crash_trigger # SKIP %s\n", why);
-		return 4;
-	}
+	ksft_print_header();
+	if (why)
+		ksft_exit_skip("%s\n", why);
+	ksft_set_plan(1);
+	/* Out before the kernel may die of the write. */
 	fflush(stdout);
 	err = mmt_write(MMT_FILE_CRASH_TRIGGER, "1\n");
 	if (err) {
-		printf("not ok 1 crash_trigger # write failed: %d\n", err);
-		return 1;
+		ksft_test_result_code(KSFT_FAIL, "crash_trigger", "write failed: %d", err);
+		ksft_exit_fail();
 	}
-	printf("ok 1 crash_trigger\n");
-	return 0;
+	ksft_test_result_pass("crash_trigger\n");
+	ksft_exit_pass();
 }

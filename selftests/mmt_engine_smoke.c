@@ -10,7 +10,7 @@
  * misplaced or stale contents (docs/races.md section 2) and fails the run.
  *
  *   mmt_engine_smoke [--duration S] [--seed N] [--dir DIR] [--fuzz N]
- * Exit: 0 pass, 1 fail, 4 skip.
+ * KTAP through kselftest.h; exit: KSFT_PASS, KSFT_FAIL, KSFT_SKIP.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "mmt_util.h"
 
 #define PAGE 4096UL
@@ -37,7 +38,6 @@
 static unsigned int duration = 4, fuzz = 2000;
 static unsigned long long seed = 1;
 static const char *dir = "/mnt/scratch";
-static int ntest, nfail;
 static char *arena;
 static atomic_int stop;
 static atomic_ullong touches, segvs, misplaced, stale;
@@ -50,16 +50,6 @@ static __thread volatile int in_touch;
 /* Last stamp each toucher stored in each of its words. */
 static uint64_t last_stamp[TOUCHERS][ARENA_PAGES * WORDS_PER_TOUCHER];
 static atomic_int stale_reported;
-
-static void result(int ok, const char *name, const char *why)
-{
-	ntest++;
-	if (!ok)
-		nfail++;
-	printf("%s %d %s%s%s\n", ok ? "ok" : "not ok", ntest, name,
-	       why ? " # " : "", why ? why : "");
-	fflush(stdout);
-}
 
 static void on_segv(int sig)
 {
@@ -140,7 +130,7 @@ static void test_targets(int fd)
 	ok = ok && mmt_count_targets(getpid()) == 2;
 	ok = ok && !mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	ok = ok && mmt_count_targets(getpid()) == 0;
-	result(ok, "targets_register_list_release", NULL);
+	ksft_test_result(ok, "targets_register_list_release\n");
 
 	child = fork();
 	if (child == 0) {
@@ -150,8 +140,8 @@ static void test_targets(int fd)
 	}
 	waitpid(child, &st, 0);
 	usleep(400000);
-	result(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
-	       mmt_count_targets(child) == 0, "targets_dropped_at_exit", NULL);
+	ksft_test_result(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+			 mmt_count_targets(child) == 0, "targets_dropped_at_exit\n");
 }
 
 /* Every write here must fail and change nothing. */
@@ -282,7 +272,7 @@ static void test_bad_input(void)
 	size_t n;
 
 	if (snapshot(before, sizeof(before)) < 0) {
-		result(0, "bad_input_refused", "cannot read state");
+		ksft_test_result_code(KSFT_FAIL, "bad_input_refused", "cannot read state");
 		return;
 	}
 	keep_knobs(before);
@@ -345,7 +335,7 @@ static void test_bad_input(void)
 		}
 	}
 	if (snapshot(after, sizeof(after)) < 0) {
-		result(0, "bad_input_refused", "cannot read state");
+		ksft_test_result_code(KSFT_FAIL, "bad_input_refused", "cannot read state");
 		return;
 	}
 	keep_knobs(after);
@@ -354,7 +344,7 @@ static void test_bad_input(void)
 		print_prefixed(after);
 	}
 	printf("# metric: bad_inputs_accepted=%d\n", accepted);
-	result(!accepted && !strcmp(before, after), "bad_input_refused", NULL);
+	ksft_test_result(!accepted && !strcmp(before, after), "bad_input_refused\n");
 }
 
 static void run_for(unsigned int secs)
@@ -388,8 +378,10 @@ static void test_engine(const char *engine, const char *counter_key,
 	       (int)strlen(counter_key) - 2, counter_key, after - before);
 	printf("# metric: %s_per_s=%.1f\n", engine,
 	       (double)(after - before) / duration);
-	result(ok && after > before && viol == 0, name,
-	       viol ? "invariant violations" : NULL);
+	if (viol)
+		ksft_test_result_code(KSFT_FAIL, name, "invariant violations");
+	else
+		ksft_test_result(ok && after > before, "%s\n", name);
 }
 
 int main(int argc, char **argv)
@@ -419,25 +411,24 @@ int main(int argc, char **argv)
 	}
 	if (!duration)
 		duration = 1;
-	printf("TAP version 13\n1..9\n");
+	/* Each line as it happens: the touchers print from their threads. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ksft_print_header();
 	why = mmt_module_missing();
-	if (why) {
-		printf("# SKIP %s\n", why);
-		return 4;
-	}
+	if (why)
+		ksft_exit_skip("%s\n", why);
 	snprintf(path, sizeof(path), "%s/mmt_smoke.XXXXXX", dir);
 	fd = mkstemp(path);
-	if (fd < 0) {
-		printf("# SKIP cannot create a file in %s\n", dir);
-		return 4;
-	}
+	if (fd < 0)
+		ksft_exit_skip("cannot create a file in %s\n", dir);
 	unlink(path);
+	ksft_set_plan(9);
 	if (ftruncate(fd, 64 * PAGE))
-		return 1;
+		ksft_exit_fail_perror("ftruncate");
 	arena = mmap(NULL, ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (arena == MAP_FAILED)
-		return 1;
+		ksft_exit_fail_perror("mmap");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_segv;
 	sa.sa_flags = SA_NODEFER;
@@ -489,7 +480,7 @@ int main(int argc, char **argv)
 			ok = ok && !set(all[i], MMT_FILE_ENABLE, "0");
 			viol += mmt_engine_stat(all[i], MMT_STAT_VIOLATIONS ": ");
 		}
-		result(ok && !viol, "all_engines_together", NULL);
+		ksft_test_result(ok && !viol, "all_engines_together\n");
 	}
 	atomic_store(&stop, 1);
 	for (i = 0; i < TOUCHERS; i++)
@@ -499,8 +490,7 @@ int main(int argc, char **argv)
 	printf("# metric: target_misplaced=%llu\n", atomic_load(&misplaced));
 	printf("# metric: target_stale=%llu\n", atomic_load(&stale));
 	mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
-	result(atomic_load(&misplaced) == 0 && atomic_load(&stale) == 0,
-	       "target_saw_no_misplaced_data", NULL);
-	printf("# %d tests, %d failed\n", ntest, nfail);
-	return nfail ? 1 : 0;
+	ksft_test_result(atomic_load(&misplaced) == 0 && atomic_load(&stale) == 0,
+			 "target_saw_no_misplaced_data\n");
+	ksft_finished();
 }

@@ -7,17 +7,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 # from module/mmtorture_uapi.h (scripts/gen-uapi-sh.sh).
 . "$here/mmt_uapi.sh"
 
-KSFT_PASS=$MMT_EXIT_PASS
-KSFT_FAIL=$MMT_EXIT_FAIL
-KSFT_SKIP=$MMT_EXIT_SKIP
+# KTAP lines and exit codes: the kernel's own shell helpers
+# (tools/testing/selftests/kselftest/ktap_helpers.sh: ktap_print_header,
+# ktap_set_plan, ktap_test_pass/fail/skip, ktap_print_msg, ktap_finished,
+# KSFT_*), installed next to the tests (selftests/Makefile's TEST_FILES,
+# the guest's bin), or in a kselftest install's kselftest/ folder.
+for _k in "$here/ktap_helpers.sh" "$here/../kselftest/ktap_helpers.sh"; do
+	[ -r "$_k" ] && break
+done
+if [ ! -r "$_k" ]; then
+	echo "mmt_lib.sh: no ktap_helpers.sh next to $0 (install the tests with make -C selftests install)" >&2
+	exit "$MMT_EXIT_FAIL"
+fi
+. "$_k"
+# The helpers' exit codes are the contract's.
+if [ "$KSFT_PASS $KSFT_FAIL $KSFT_SKIP" != "$MMT_EXIT_PASS $MMT_EXIT_FAIL $MMT_EXIT_SKIP" ]; then
+	echo "mmt_lib.sh: $_k's KSFT_PASS/FAIL/SKIP ($KSFT_PASS $KSFT_FAIL $KSFT_SKIP) differ from mmtorture_uapi.h's ($MMT_EXIT_PASS $MMT_EXIT_FAIL $MMT_EXIT_SKIP)" >&2
+	exit "$MMT_EXIT_FAIL"
+fi
 
 MMT_DEBUGFS=$MMT_DEBUGFS_DIR
 mmt_module=${MMT_MODULE:-$here/$MMT_MODULE_NAME.ko}
 
 # skip_all REASON: plan of 0 with the reason, kselftest skip status.
 skip_all() {
-	echo "1..0 # SKIP $*"
-	exit $KSFT_SKIP
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
 }
 
 require_root() {

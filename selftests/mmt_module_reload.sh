@@ -19,7 +19,7 @@ CYCLES=${MMT_RELOAD_CYCLES:-3}
 was_loaded=0
 if module_loaded; then
 	was_loaded=1
-	unload || { echo "1..1"; echo "not ok 1 unload the loaded module"; exit $KSFT_FAIL; }
+	unload || { ktap_set_plan 1; ktap_test_fail "unload the loaded module"; ktap_finished; }
 fi
 taint0=$(cat /proc/sys/kernel/tainted)
 bg=
@@ -32,20 +32,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
-echo "1..$((CYCLES * 2 + 1))"
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-notok() { n=$((n + 1)); echo "not ok $n $*"; fail=1; }
+ktap_print_header
+ktap_set_plan $((CYCLES * 2 + 1))
 
 i=0
 while [ $i -lt "$CYCLES" ]; do
 	i=$((i + 1))
 	if insmod "$mmt_module" && [ -r "$MMT_DEBUGFS/$MMT_FILE_STATUS" ]; then
-		ok "load $i"
+		ktap_test_pass "load $i"
 	else
-		notok "load $i"
+		notktap_test_pass "load $i"
 		continue
 	fi
 	bg=
@@ -65,9 +61,9 @@ while [ $i -lt "$CYCLES" ]; do
 		sleep 0.1
 	done
 	if ! module_loaded && [ ! -e "$MMT_DEBUGFS" ]; then
-		ok "rmmod under load $i # $tries attempt(s)"
+		ktap_test_pass "rmmod under load $i # $tries attempt(s)"
 	else
-		notok "rmmod under load $i # still loaded after $tries attempts"
+		ktap_test_fail "rmmod under load $i # still loaded after $tries attempts"
 	fi
 	kill $bg 2>/dev/null
 	wait 2>/dev/null
@@ -78,9 +74,10 @@ taint1=$(cat /proc/sys/kernel/tainted)
 # O (4096) and E (8192) are our module's own.
 new=$(( (taint1 & ~taint0) & ~12288 ))
 if [ "$new" = 0 ]; then
-	ok "no new taint"
+	ktap_test_pass "no new taint"
 else
-	notok "no new taint # new bits $new"
+	ktap_test_fail "no new taint # new bits $new"
 fi
-[ $fail = 0 ] && exit $KSFT_PASS
-exit $KSFT_FAIL
+# Passes iff every planned test passed (a cycle whose load failed has one
+# result, not two, and fails the count too).
+ktap_finished

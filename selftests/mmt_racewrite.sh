@@ -9,5 +9,5 @@
 . "$(dirname "$0")/mmt_lib.sh"
 
 dir=$(scratch_dir)
-echo "# racewrite on $dir ($(stat -f -c %T "$dir" 2>/dev/null || echo unknown)), $MMT_DURATION s, seed $MMT_SEED"
+ktap_print_msg "racewrite on $dir ($(stat -f -c %T "$dir" 2>/dev/null || echo unknown)), $MMT_DURATION s, seed $MMT_SEED"
 exec "$here/racewrite" --dir "$dir" --duration "$MMT_DURATION" --seed "$MMT_SEED" "$@"

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "mmt_util.h"
 
 #define PAGE 4096UL
@@ -77,24 +78,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("TAP version 13\n1..1\n");
-	if (mmt_module_missing()) {
-		printf("# SKIP %s\n", mmt_module_missing());
-		return 4;
-	}
+	ksft_print_header();
+	if (mmt_module_missing())
+		ksft_exit_skip("%s\n", mmt_module_missing());
 	snprintf(path, sizeof(path), "%s/mmt_repro.XXXXXX", dir);
 	fd = mkstemp(path);
-	if (fd < 0) {
-		printf("# SKIP cannot create a file in %s\n", dir);
-		return 4;
-	}
+	if (fd < 0)
+		ksft_exit_skip("cannot create a file in %s\n", dir);
 	unlink(path);
+	ksft_set_plan(1);
 	if (ftruncate(fd, FILE_PAGES * PAGE))
-		return 1;
+		ksft_exit_fail_perror("ftruncate");
 	map = mmap(NULL, FILE_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	if (map == MAP_FAILED)
-		return 1;
+		ksft_exit_fail_perror("mmap");
 	memset(map, 0x5a, FILE_PAGES * PAGE);
 	snprintf(cmd, sizeof(cmd), MMT_TARGET_FILE_VERB " %d", fd);
 	ok = !mmt_write(MMT_FILE_TARGETS, cmd);
@@ -112,8 +110,8 @@ int main(int argc, char **argv)
 		ok = ok && !mmt_write(MMT_ENGINE_MKCLEAN "/" MMT_FILE_ENABLE, "1");
 	}
 	if (!ok) {
-		printf("not ok 1 kprobe_arm_cycles # setup failed\n");
-		return 1;
+		ksft_test_result_code(KSFT_FAIL, "kprobe_arm_cycles", "setup failed");
+		ksft_exit_fail();
 	}
 	printf("# sites:");
 	for (i = 0; i < nsites; i++)
@@ -146,8 +144,9 @@ int main(int argc, char **argv)
 	printf("# metric: tlbdelay_violations=%ld\n", viol);
 	mmt_write(MMT_FILE_TARGETS, MMT_TARGET_RELEASE_VERB " " MMT_TARGET_ALL);
 	if (viol > 0)
-		printf("not ok 1 kprobe_arm_cycles # %ld invariant violations\n", viol);
+		ksft_test_result_code(KSFT_FAIL, "kprobe_arm_cycles",
+				      "%ld invariant violations", viol);
 	else
-		printf("%s 1 kprobe_arm_cycles\n", failed ? "not ok" : "ok");
-	return failed || viol > 0 ? 1 : 0;
+		ksft_test_result(!failed, "kprobe_arm_cycles\n");
+	ksft_finished();
 }

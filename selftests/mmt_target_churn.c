@@ -8,7 +8,7 @@
  * and every child's registration was dropped after it went away.
  *
  *   mmt_target_churn [--duration S] [--engines lazytlb,vma,...]
- * Exit: 0 pass, 1 fail, 4 skip.
+ * KTAP through kselftest.h; exit: KSFT_PASS, KSFT_FAIL, KSFT_SKIP.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "mmt_util.h"
 
 #define PAGE 4096UL
@@ -93,12 +94,13 @@ int main(int argc, char **argv)
 			argv[0], argv[i]);
 		return 2;
 	}
-	printf("TAP version 13\n1..1\n");
+	ksft_print_header();
 	why = mmt_module_missing();
-	if (why) {
-		printf("ok 1 churn # SKIP %s\n", why);
-		return 4;
-	}
+	if (why)
+		ksft_exit_skip("%s\n", why);
+	ksft_set_plan(1);
+	/* Out now, or every forked child would flush its copy again. */
+	fflush(stdout);
 	before = mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_read: ") + mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_adopt: ") +
 		 mmt_engine_stat(MMT_ENGINE_LAZYTLB, "op_yield: ");
 	snprintf(buf, sizeof(buf), "%s", engines);
@@ -154,6 +156,6 @@ int main(int argc, char **argv)
 	if (buf[0])
 		printf("# targets left after every child exited:\n# %s", buf);
 	ok = ok && !bad && !viol && after > before && !buf[0];
-	printf("%s 1 churn\n", ok ? "ok" : "not ok");
-	return ok ? 0 : 1;
+	ksft_test_result(ok, "churn\n");
+	ksft_finished();
 }

@@ -15,8 +15,8 @@ require_root
 [ -x "$here/racewrite" ] || skip_all "no $here/racewrite"
 dir=$(scratch_dir)
 
-echo "TAP version 13"
-echo "1..2"
+ktap_print_header
+ktap_set_plan 2
 out=$(mktemp)
 "$here/racewrite" --dir "$dir" --duration 120 --seed "$MMT_SEED" \
 	--engines "$MMT_ENGINE_TLBDELAY,$MMT_ENGINE_MKCLEAN,$MMT_ENGINE_VMA,$MMT_ENGINE_LAZYTLB" >"$out" 2>&1 &
@@ -37,14 +37,15 @@ while ! armed && [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do
 	i=$((i + 1))
 done
 if ! armed; then
-	echo "# racewrite did not arm the engines within 10 s:"
+	ktap_print_msg "racewrite did not arm the engines within 10 s:"
 	sed 's/^/# /' "$out" "$status"
 	kill -9 $pid 2>/dev/null
-	echo "not ok 1 workload_armed"
-	echo "not ok 2 nothing_left_after_kill # SKIP not armed"
-	exit $KSFT_FAIL
+	ktap_test_fail workload_armed
+	ktap_print_msg "nothing_left_after_kill skipped: not armed"
+	ktap_test_skip nothing_left_after_kill
+	ktap_finished
 fi
-echo "ok 1 workload_armed"
+ktap_test_pass workload_armed
 sleep 2
 delays=$(sed -n "s/^$MMT_STAT_TLBDELAY_DELAYS: //p" "$tld_stats")
 kill -9 $pid
@@ -61,13 +62,13 @@ while ! clean && [ $i -lt 20 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-echo "# after SIGKILL ($((i * 100)) ms; tlbdelay delays before the kill: ${delays:-?}):"
+ktap_print_msg "after SIGKILL ($((i * 100)) ms; tlbdelay delays before the kill: ${delays:-unknown}):"
 sed 's/^/# /' "$status"
 grep '^site:' "$tld_stats" | sed 's/^/# /'
 rm -f "$out"
 if clean && ! grep -q 'state=armed' "$tld_stats"; then
-	echo "ok 2 nothing_left_after_kill"
-	exit $KSFT_PASS
+	ktap_test_pass nothing_left_after_kill
+else
+	ktap_test_fail "nothing_left_after_kill # targets or armed engines left $(( $(date +%s) - t0 ))s after the kill"
 fi
-echo "not ok 2 nothing_left_after_kill # targets or armed engines left $(( $(date +%s) - t0 ))s after the kill"
-exit $KSFT_FAIL
+ktap_finished

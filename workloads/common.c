@@ -69,7 +69,7 @@ void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap, tail);
 	va_end(ap);
-	exit(KSFT_USAGE);
+	exit(MMT_EXIT_USAGE);
 }
 
 void skip_all(const char *fmt, ...)
@@ -79,13 +79,10 @@ void skip_all(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap, "");
 	va_end(ap);
-	printf("KTAP version 1\n1..0 # SKIP ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	ktap_vskip_plan(fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	exit(KSFT_SKIP);
+	exit(MMT_EXIT_SKIP);
 }
 
 void die_errno(const char *fmt, ...)
@@ -97,7 +94,7 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap, tail);
 	va_end(ap);
-	exit(KSFT_FAIL);
+	exit(MMT_EXIT_FAIL);
 }
 
 unsigned long opt_count(const char *opt, const char *arg,
@@ -284,87 +281,6 @@ int drop_file_cache(int fd, const char **how)
 		*how = "fsync+fadvise (drop_caches write failed)";
 	close(dc);
 	return 0;
-}
-
-void out_lock(void)
-{
-	flockfile(stdout);
-}
-
-void out_unlock(void)
-{
-	fflush(stdout);
-	funlockfile(stdout);
-}
-
-void ktap_header(unsigned int plan)
-{
-	out_lock();
-	printf("KTAP version 1\n1..%u\n", plan);
-	out_unlock();
-}
-
-void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	out_lock();
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	out_unlock();
-}
-
-void metric(const char *name, double value, const char *unit)
-{
-	out_lock();
-	if (value == floor(value) && fabs(value) < 1e15)
-		printf("# metric: %s=%.0f", name, value);
-	else
-		printf("# metric: %s=%.1f", name, value);
-	if (unit && *unit)
-		printf(" %s", unit);
-	putchar('\n');
-	out_unlock();
-}
-
-void ktap_result(unsigned int num, const char *name, enum verdict v,
-		 const char *reason)
-{
-	out_lock();
-	if (reason && *reason && v == V_FAIL)
-		printf("# %s: %s\n", name, reason);
-	switch (v) {
-	case V_PASS:
-		printf("ok %u %s\n", num, name);
-		break;
-	case V_FAIL:
-		printf("not ok %u %s\n", num, name);
-		break;
-	case V_SKIP:
-		printf("ok %u %s # SKIP %s\n", num, name, reason ? reason : "");
-		break;
-	case V_TIMEOUT:
-		printf("not ok %u %s # TIMEOUT %s\n", num, name,
-		       reason ? reason : "");
-		break;
-	}
-	out_unlock();
-}
-
-int exit_code(const enum verdict *v, unsigned int n)
-{
-	unsigned int i, skipped = 0;
-
-	for (i = 0; i < n; i++) {
-		if (v[i] == V_FAIL || v[i] == V_TIMEOUT)
-			return KSFT_FAIL;
-		if (v[i] == V_SKIP)
-			skipped++;
-	}
-	return n && skipped == n ? KSFT_SKIP : KSFT_PASS;
 }
 
 static char wd_why[160];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * common.h - plumbing shared by the workloads: KTAP output, option values,
+ * common.h - plumbing shared by the workloads: option values,
  * scratch directory checks, cache dropping, a progress watchdog.
  */
 #ifndef MMT_COMMON_H
@@ -14,21 +14,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* kselftest exit codes; 2 is what our workloads use for bad options. */
-#define KSFT_PASS	0
-#define KSFT_FAIL	1
-#define KSFT_USAGE	2
-#define KSFT_SKIP	4
+/* KTAP output and the exit codes (MMT_EXIT_*, the contract header's). */
+#include "ktap.h"
 
 extern const char *prog_name;
 
-/* "prog: MESSAGE (see prog --help)" on stderr, exit KSFT_USAGE. */
+/* "prog: MESSAGE (see prog --help)" on stderr, exit MMT_EXIT_USAGE. */
 _Noreturn void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 /* "prog: MESSAGE" on stderr, "1..0 # SKIP MESSAGE" on stdout, exit 4. */
 _Noreturn void skip_all(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-/* "prog: MESSAGE: strerror(errno)" on stderr, exit KSFT_FAIL. */
+/* "prog: MESSAGE: strerror(errno)" on stderr, exit MMT_EXIT_FAIL. */
 _Noreturn void die_errno(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
@@ -87,19 +84,6 @@ int drop_file_cache(int fd, const char **how);
 extern __thread sigjmp_buf segv_guard_jmp;
 extern __thread volatile sig_atomic_t segv_guard_on;
 void segv_guard_install(const void *base, size_t len);
-
-/* KTAP.  Lines go to stdout under out_lock(). */
-void out_lock(void);
-void out_unlock(void);
-void ktap_header(unsigned int plan);
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void metric(const char *name, double value, const char *unit);
-
-enum verdict { V_PASS, V_FAIL, V_SKIP, V_TIMEOUT };
-void ktap_result(unsigned int num, const char *name, enum verdict v,
-		 const char *reason);
-/* kselftest exit code for a set of verdicts: any fail 1, all skip 4. */
-int exit_code(const enum verdict *v, unsigned int n);
 
 /*
  * Progress watchdog.  While running, each of @nr workers must bump its

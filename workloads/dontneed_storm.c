@@ -284,8 +284,8 @@ static void report_bad(const struct where *at, const unsigned char *page,
 		     region_names[at->rg->kind], run.checks[at->check].name,
 		     at->via, at->worker, elapsed(),
 		     (unsigned long long)cfg.seed);
-	printf("#   page: offset=%zu bad_blocks=%u/%zu\n", at->off, res->nbad,
-	       run.page_size / STAMP_SIZE);
+	diag("  page: offset=%zu bad_blocks=%u/%zu", at->off, res->nbad,
+	     run.page_size / STAMP_SIZE);
 	out_unlock();
 }
 
@@ -631,7 +631,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}
@@ -954,35 +954,33 @@ static void final_verify(void)
 	}
 }
 
+/* The watchdog thread's last words: see racewrite.c's expire(). */
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
 	unsigned int i, n = run.nchecks;
 
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
+	ktap_seize(1);
+	ktap_raw_diag("watchdog: ", why);
 	for (i = 0; i < run.nchecks; i++) {
 		if (run.checks[i].skip_why)
-			printf("ok %u %s # SKIP %s\n", i + 1,
-			       run.checks[i].name, run.checks[i].skip_why);
+			ktap_raw_result(i + 1, run.checks[i].name, V_SKIP,
+					run.checks[i].skip_why);
 		else
-			printf("not ok %u %s # TIMEOUT %s\n", i + 1,
-			       run.checks[i].name, why);
+			ktap_raw_result(i + 1, run.checks[i].name, V_TIMEOUT,
+					why);
 	}
 	for (i = 0; i < ENG_NR; i++)
 		if (engines_on(&eng, i))
-			printf("not ok %u engine_%s # TIMEOUT %s\n",
-			       ++n, engine_names[i], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+			ktap_raw_engine_timeout(++n, engine_names[i], why);
+	_exit(MMT_EXIT_FAIL);
 }
 
 static void print_config(void)
 {
 	struct utsname u;
 	struct region *rg;
-	char engs[1024], storm[64];
+	char engs[1024], storm[64], ops[128];
+	size_t len;
 	int r, op;
 
 	uname(&u);
@@ -1001,14 +999,14 @@ static void print_config(void)
 		rg = &run.regions[r];
 		if (!rg->enabled)
 			continue;
-		out_lock();
-		printf("# region %s: size=%zu fd=%s storm=", region_names[r],
-		       rg->size, rg->fd >= 0 ? "yes" : "no");
-		for (op = 0; op < NR_OPS; op++)
-			if (rg->storm_op[op])
-				printf("%s ", op_names[op]);
-		printf("zero_ok=%d\n", rg->storm_discards);
-		out_unlock();
+		ops[0] = '\0';
+		for (op = 0, len = 0; op < NR_OPS; op++)
+			if (rg->storm_op[op] && len < sizeof(ops))
+				len += snprintf(ops + len, sizeof(ops) - len,
+						"%s ", op_names[op]);
+		diag("region %s: size=%zu fd=%s storm=%szero_ok=%d",
+		     region_names[r], rg->size, rg->fd >= 0 ? "yes" : "no",
+		     ops, rg->storm_discards);
 	}
 }
 

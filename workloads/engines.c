@@ -427,7 +427,7 @@ static _Noreturn void setup_fail(struct engines *e, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(KSFT_USAGE);
+	exit(MMT_EXIT_USAGE);
 }
 
 /* Check each op of @ops against the engine's ops_available line. */
@@ -937,19 +937,27 @@ void engines_report(const struct engines *e, unsigned int first,
 _Noreturn void engines_expire(const struct engines *e, const char *test,
 			      const char *why)
 {
-	double t = now_s();
 	unsigned int id, n = 2;
 
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
-	printf("not ok 1 %s # TIMEOUT %s\n", test, why);
+	ktap_seize(1);
+	ktap_raw_diag("watchdog: ", why);
+	ktap_raw_result(1, test, V_TIMEOUT, why);
 	for (id = 0; id < ENG_NR; id++)
 		if (engines_on(e, id))
-			printf("not ok %u engine_%s # TIMEOUT %s\n", n++,
-			       engine_names[id], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+			ktap_raw_engine_timeout(n++, engine_names[id], why);
+	_exit(MMT_EXIT_FAIL);
+}
+
+void ktap_raw_engine_timeout(unsigned int num, const char *engine,
+			     const char *why)
+{
+	char name[64] = "engine_";
+	size_t i, n = strlen(name);
+
+	for (i = 0; engine[i] && n < sizeof(name) - 1; i++)
+		name[n++] = engine[i];
+	name[n] = '\0';
+	ktap_raw_result(num, name, V_TIMEOUT, why);
 }
 
 static void race_thread(struct engines *e, pthread_t *tid,

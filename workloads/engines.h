@@ -147,13 +147,19 @@ void engines_report(const struct engines *e, unsigned int first,
 
 /*
  * A watchdog's expire() for a workload with one test of its own: takes
- * the output lock unless its owner is what is stuck, prints
+ * the output lock unless its owner is what is stuck (ktap_seize()), prints
  * "# watchdog: WHY", test 1 @test and each requested engine's test as
- * TIMEOUT, exits 1. The module stops the engines and releases the targets
- * of a dead owner.
+ * TIMEOUT with the raw KTAP writer, exits 1. The module stops the engines
+ * and releases the targets of a dead owner.
  */
 _Noreturn void engines_expire(const struct engines *e, const char *test,
 			      const char *why);
+/*
+ * "not ok NUM engine_ENGINE # TIMEOUT WHY" with ktap_raw_result()
+ * (async-signal-safe, no lock).
+ */
+void ktap_raw_engine_timeout(unsigned int num, const char *engine,
+			     const char *why);
 
 /*
  * A checker's threads: @nr workers, worker i running @fn(@args + i *

@@ -52,6 +52,8 @@
  *   zero        same, with a zero block.
  *   hang        that writer stops at round 16 + seed % 48 and ignores the
  *               stop flag; the watchdog must end the run (TIMEOUT).
+ *   hang-locked the same, holding the stdout lock: the watchdog's TIMEOUT
+ *               lines must still come out (ktap.h's raw path).
  *
  * Module engines (--engines, engines.h; docs/races.md section 1): the file
  * is registered as "file FD" (mkclean cleans it, tlbdelay delays our mm's
@@ -144,9 +146,10 @@ static const char *const expect_names[] = { "clean", "lost-write", NULL };
 
 static struct engines eng = { .allowed = ENG_ALL };
 
-enum selfcheck { SC_NONE, SC_SKIP_STORE, SC_STALE, SC_TORN, SC_ZERO, SC_HANG };
+enum selfcheck { SC_NONE, SC_SKIP_STORE, SC_STALE, SC_TORN, SC_ZERO, SC_HANG,
+		 SC_HANG_LOCKED };
 static const char *const selfcheck_names[] = {
-	"none", "skip-store", "stale", "torn", "zero", "hang", NULL
+	"none", "skip-store", "stale", "torn", "zero", "hang", "hang-locked", NULL
 };
 
 enum { T_LOOP, T_FINAL, NR_TESTS };
@@ -290,9 +293,9 @@ static void report_loss(const unsigned char *page, const struct stamp_want *pw,
 		     res->cls, "writer=%s elapsed=%.3fs seed=%llu phase=%s",
 		     who, elapsed(), (unsigned long long)cfg.seed,
 		     test == T_LOOP ? "loop" : "final");
-	printf("#   page: offset=%llu bad_blocks=%u/%zu\n",
-	       (unsigned long long)pw->offset, res->nbad,
-	       run.page_size / STAMP_SIZE);
+	diag("  page: offset=%llu bad_blocks=%u/%zu",
+	     (unsigned long long)pw->offset, res->nbad,
+	     run.page_size / STAMP_SIZE);
 	out_unlock();
 }
 
@@ -432,6 +435,8 @@ static bool sc_here(struct writer *w, unsigned long round, unsigned int mode)
 static _Noreturn void sc_hang(struct writer *w, unsigned long round)
 {
 	diag("selfcheck: injected hang writer=%u round=%lu", w->id, round);
+	if (cfg.selfcheck == SC_HANG_LOCKED)
+		out_lock();	/* and never out_unlock() */
 	for (;;)
 		sleep_s(1);
 }
@@ -503,7 +508,8 @@ static void *writer_fn(void *arg)
 
 	prepare(w, w->cur, 0);
 	for (round = 0; !stopping(); round++) {
-		if (sc_here(w, round, SC_HANG))
+		if (sc_here(w, round, SC_HANG) ||
+		    sc_here(w, round, SC_HANG_LOCKED))
 			sc_hang(w, round);
 		if (writer_round(w, round))
 			break;
@@ -682,7 +688,7 @@ static void usage(void)
 	       "  --duration SECONDS      run time (default 10)\n"
 	       "  --seed N                run seed (default: from the clock, printed)\n"
 	       "  --watchdog SECONDS      no-progress timeout (default max(30, 2*duration))\n"
-	       "  --selfcheck MODE        skip-store|stale|torn|zero|hang: simulate a loss\n"
+	       "  --selfcheck MODE        skip-store|stale|torn|zero|hang|hang-locked: simulate a loss\n"
 	       "  --keep                  keep the file (default: unlinked at start)\n"
 	       "Exit: 0 pass, 1 lost write/error/timeout, 2 bad option, 4 skip.\n",
 	       prog_name);
@@ -768,7 +774,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}
@@ -1085,22 +1091,22 @@ static const char *final_verify(void)
 	return NULL;
 }
 
+/*
+ * The watchdog thread's last words (not a signal handler, but maybe with
+ * the stuck thread holding the stdout lock): the raw KTAP writer.
+ */
 static _Noreturn void expire(const char *why)
 {
-	double t = now_s();
 	int i, n = NR_TESTS;
 
-	/* Take the output lock unless its owner is what is stuck. */
-	while (ftrylockfile(stdout) && now_s() - t < 1)
-		sleep_s(0.01);
-	printf("# watchdog: %s\n", why);
+	ktap_seize(1);
+	ktap_raw_diag("watchdog: ", why);
 	for (i = 0; i < NR_TESTS; i++)
-		printf("not ok %d %s # TIMEOUT %s\n", i + 1, test_names[i], why);
+		ktap_raw_result(i + 1, test_names[i], V_TIMEOUT, why);
 	for (i = 0; i < ENG_NR; i++)
 		if (engines_on(&eng, i))
-			printf("not ok %d engine_%s # TIMEOUT %s\n", ++n, engine_names[i], why);
-	fflush(stdout);
-	_exit(KSFT_FAIL);
+			ktap_raw_engine_timeout(++n, engine_names[i], why);
+	_exit(MMT_EXIT_FAIL);
 }
 
 static void print_config(void)

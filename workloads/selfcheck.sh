@@ -384,6 +384,11 @@ selfcheck_runs() {
 	expect_timeout "racewrite --selfcheck hang (watchdog)" rw-sc-hang \
 		"$RW" --dir "$dir" --duration 10 --seed "$SEED" \
 		--selfcheck hang --watchdog 1
+	# The stuck writer holds the stdout lock: the watchdog's lines must
+	# not wait for it (timeout(1) turns a hang into a failure here).
+	expect_timeout "racewrite --selfcheck hang-locked (watchdog, stdout lock held)" \
+		rw-sc-hang-locked timeout 20 "$RW" --dir "$dir" --duration 10 \
+		--seed "$SEED" --selfcheck hang-locked --watchdog 1
 	for mode in stale:stale torn:torn skip-discard:stale stale-after-free:stale; do
 		expect_detected "dontneed-storm --selfcheck ${mode%%:*}" \
 			"${mode#*:}" ds-sc-${mode%%:*} "$DS" --dir "$dir" \
@@ -430,6 +435,36 @@ bad_input_runs() {
 	fi
 }
 
+# KTAP lines come from one writer (ktap-single-writer.sh), and the check
+# still catches a bare result line put back into a C and a shell source.
+single_writer_runs() {
+	_top=$(cd "$(dirname "$0")/.." && pwd)
+	_sw=$(dirname "$0")/ktap-single-writer.sh
+	run single-writer sh "$_sw" "$_top"
+	if [ $rc = 0 ]; then
+		ok "KTAP lines only from workloads/ktap.c, kselftest.h, ktap_helpers.sh"
+	else
+		not_ok "KTAP lines only from workloads/ktap.c, kselftest.h, ktap_helpers.sh" \
+			"ktap-single-writer.sh exit $rc" "$out"
+	fi
+	_copy=$tmp/single-writer
+	mkdir -p "$_copy/workloads" "$_copy/selftests"
+	cp "$_top"/workloads/*.[ch] "$_copy/workloads/" &&
+		cp "$_top"/selftests/*.[ch] "$_top"/selftests/*.sh "$_copy/selftests/" || return
+	printf '%s\n' 'static void bare(void) { printf("not ok 1 racewrite_no_lost_write # TIMEOUT x\n"); }' \
+		>>"$_copy/workloads/racewrite.c"
+	printf '%s\n' 'echo "ok 1 bare"' >>"$_copy/selftests/mmt_lib.sh"
+	run single-writer-broken sh "$_sw" "$_copy"
+	if [ $rc = 1 ] && grep -q '^workloads/racewrite\.c:[0-9]*:.*printf("not ok 1' "$out" &&
+	   grep -q '^selftests/mmt_lib\.sh:[0-9]*:echo "ok 1 bare"' "$out" &&
+	   [ "$(wc -l <"$out")" = 2 ]; then
+		ok "a bare KTAP printf/echo outside the writer is caught"
+	else
+		not_ok "a bare KTAP printf/echo outside the writer is caught" \
+			"ktap-single-writer.sh exit $rc on a copy with two bare lines" "$out"
+	fi
+}
+
 for b in "$RW" "$DS" "$VP" "$VF" "$VM"; do
 	[ -x "$b" ] || { echo "selfcheck.sh: $b not built" >&2; exit 1; }
 done
@@ -457,6 +492,7 @@ engine_option_runs "$work"
 vma_prot_runs "$work"
 vma_fork_runs
 vma_move_runs "$work"
+single_writer_runs
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -263,21 +263,15 @@ static void report(const struct finding *f, unsigned long nfork)
 	atomic_fetch_add(&run.violations, 1);
 	atomic_compare_exchange_strong(&run.first_at, &none, at);
 	atomic_store(&run.stop, 1);
-	out_lock();
-	printf("# fork violation: kind=%s word=%llu found=0x%016llx limit=%llu fork=%lu elapsed=%.3fs seed=%llu\n",
-	       kind_names[f->kind], (unsigned long long)f->word,
-	       (unsigned long long)f->found, (unsigned long long)f->limit,
-	       nfork, at, (unsigned long long)cfg.seed);
-	fflush(stdout);
-	out_unlock();
+	diag("fork violation: kind=%s word=%llu found=0x%016llx limit=%llu fork=%lu elapsed=%.3fs seed=%llu",
+	     kind_names[f->kind], (unsigned long long)f->word,
+	     (unsigned long long)f->found, (unsigned long long)f->limit,
+	     nfork, at, (unsigned long long)cfg.seed);
 }
 
 static void forker_failed(const char *what)
 {
-	out_lock();
-	printf("# forker: %s: %s\n", what, strerror(errno));
-	fflush(stdout);
-	out_unlock();
+	diag("forker: %s: %s", what, strerror(errno));
 	atomic_store(&run.failed, 1);
 	atomic_store(&run.stop, 1);
 }
@@ -410,7 +404,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}

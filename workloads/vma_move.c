@@ -181,13 +181,10 @@ static void report_violation(const char *kind, unsigned long page,
 		atomic_store(&run.stop, 1);
 	if (atomic_fetch_add(&run.reports, 1) >= MAX_REPORTS)
 		return;
-	out_lock();
-	printf("# move violation: kind=%s page=%lu thread=%u expected>=%llu found=%llu move=%lu elapsed=%.3fs seed=%llu\n",
-	       kind, page, thread, (unsigned long long)want,
-	       (unsigned long long)found, atomic_load(&run.moves), at,
-	       (unsigned long long)cfg.seed);
-	fflush(stdout);
-	out_unlock();
+	diag("move violation: kind=%s page=%lu thread=%u expected>=%llu found=%llu move=%lu elapsed=%.3fs seed=%llu",
+	     kind, page, thread, (unsigned long long)want,
+	     (unsigned long long)found, atomic_load(&run.moves), at,
+	     (unsigned long long)cfg.seed);
 }
 
 static volatile uint64_t *word(char *base, unsigned long page,
@@ -243,10 +240,7 @@ static void *storer_fn(void *arg)
 
 static void fatal_errno(const char *what)
 {
-	out_lock();
-	printf("# mover: %s: %s\n", what, strerror(errno));
-	fflush(stdout);
-	out_unlock();
+	diag("mover: %s: %s", what, strerror(errno));
 	atomic_store(&run.stop, 2);
 }
 
@@ -503,7 +497,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}

@@ -163,12 +163,9 @@ static void report_violation(struct storer *s, const char *kind,
 		atomic_store(&run.stop, 1);
 	if (atomic_fetch_add(&run.reports, 1) >= MAX_REPORTS)
 		return;
-	out_lock();
-	printf("# protection violation: kind=%s offset=%zu range=%lu-%lu epoch=%lu thread=%u elapsed=%.3fs seed=%llu\n",
-	       kind, off, lo, hi, epoch, s->id, at,
-	       (unsigned long long)cfg.seed);
-	fflush(stdout);
-	out_unlock();
+	diag("protection violation: kind=%s offset=%zu range=%lu-%lu epoch=%lu thread=%u elapsed=%.3fs seed=%llu",
+	     kind, off, lo, hi, epoch, s->id, at,
+	     (unsigned long long)cfg.seed);
 }
 
 /* One store of a word at a random page, judged as described at the top. */
@@ -222,10 +219,7 @@ static void *storer_fn(void *arg)
 
 static void fatal_errno(const char *what)
 {
-	out_lock();
-	printf("# modifier: %s: %s\n", what, strerror(errno));
-	fflush(stdout);
-	out_unlock();
+	diag("modifier: %s: %s", what, strerror(errno));
 	atomic_store(&run.stop, 2);
 }
 
@@ -378,7 +372,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}

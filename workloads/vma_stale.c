@@ -319,7 +319,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(KSFT_PASS);
+			exit(MMT_EXIT_PASS);
 		default:
 			bad_option(c, argv);
 		}
