@@ -19,11 +19,15 @@
  * registers the probe disabled (register_kprobe() neither arms nor
  * optimizes a KPROBE_FLAG_DISABLED probe, INT3 or ftrace based), which
  * proves the site can be probed; the probe stays registered while the
- * site is listed. enable=1 arms every site (enable_kprobe()), enable=0
- * disarms them (disable_kprobe()); del, clear and rmmod unregister them.
+ * site is listed. The first enable=1 patches every site in
+ * (enable_kprobe()); enable=0 only disarms them: the handler returns at
+ * once, and the text stays patched until the site is unregistered (del,
+ * clear, or rmmod). "defaults" over the defaults already loaded keeps
+ * their probes and only resets their settings.
  * Multi-threaded TCG faults when probes are patched in or out while the
- * probed function is hot: a workload arms once before its threads start
- * and disarms after they joined.
+ * probed function is hot, and the default sites are hot in every process
+ * that exits, not only in the workload: so the text is patched once per
+ * site, not once per arm (docs/races.md, "Emulation").
  *
  * tlbdelay/budget_ms (1..1000, default 100; changed only while disabled):
  * the delay time allowed per second of wall time, all sites and CPUs
@@ -69,7 +73,8 @@ struct tld_site {
 	unsigned int idx;		/* position when the engine was enabled */
 	struct kprobe kp;
 	bool registered;		/* with KPROBE_FLAG_DISABLED */
-	bool armed;			/* enable_kprobe() succeeded */
+	bool patched;			/* enable_kprobe() done: until unregistered */
+	bool armed;			/* delays calls: the engine is enabled */
 	int reg_err;
 	atomic64_t seq;			/* calls since enabled: the hash input */
 	atomic64_t calls;
@@ -194,7 +199,7 @@ static int tld_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct tld_site *s = container_of(kp, struct tld_site, kp);
 	u64 n;
 
-	if (!mmt_target_mm(current->mm))
+	if (!READ_ONCE(s->armed) || !mmt_target_mm(current->mm))
 		return 0;
 	atomic64_inc(&s->calls);
 	n = atomic64_inc_return(&s->seq);
@@ -234,6 +239,7 @@ static void tld_unregister(struct tld_site *s)
 	if (s->registered)
 		unregister_kprobe(&s->kp);
 	s->registered = false;
+	s->patched = false;
 	s->armed = false;
 }
 
@@ -269,6 +275,9 @@ static int tld_parse_sym(char *spec, unsigned int *offset)
 	return 0;
 }
 
+/* The sites are the defaults, as tld_load_defaults() left them. */
+static bool tld_defaults_loaded;
+
 static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 		   unsigned int prob, u64 max_hits, const char *why)
 {
@@ -277,6 +286,7 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 
 	if (tld_find(sym, offset) >= 0)
 		return -EEXIST;
+	tld_defaults_loaded = false;
 	if (tld_nr >= TLD_MAX_SITES)
 		return -ENOSPC;
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -309,6 +319,7 @@ static void tld_site_counts(const struct tld_site *s, s64 *c)
 
 static void tld_free(unsigned int n)
 {
+	tld_defaults_loaded = false;
 	tld_unregister(tld_sites[n]);
 	tld_site_counts(tld_sites[n], tld_retired);
 	kfree(tld_sites[n]);
@@ -326,10 +337,19 @@ static int tld_load_defaults(void)
 {
 	unsigned int i;
 
+	if (tld_defaults_loaded && tld_nr) {
+		for (i = 0; i < tld_nr; i++) {
+			tld_sites[i]->delay_us = TLD_DEFAULT_DELAY_US;
+			tld_sites[i]->prob = TLD_DEFAULT_PROB;
+			tld_sites[i]->max_hits = 0;
+		}
+		return 0;
+	}
 	tld_clear();
 	for (i = 0; i < ARRAY_SIZE(tld_defaults); i++)
 		tld_add(tld_defaults[i].sym, 0, TLD_DEFAULT_DELAY_US,
 			TLD_DEFAULT_PROB, 0, tld_defaults[i].why);
+	tld_defaults_loaded = tld_nr;
 	return tld_nr ? 0 : -ENOENT;
 }
 
@@ -488,9 +508,11 @@ static int tld_start(struct mmt_engine *e)
 
 		s->idx = i;
 		atomic64_set(&s->seq, 0);
-		ret = s->registered ? enable_kprobe(&s->kp) : -ENOENT;
+		ret = !s->registered ? -ENOENT :
+		      s->patched ? 0 : enable_kprobe(&s->kp);
 		s->reg_err = ret;
-		s->armed = !ret;
+		s->patched = !ret;
+		WRITE_ONCE(s->armed, !ret);
 		if (ret)
 			atomic64_inc(&e->errors);
 		else
@@ -508,9 +530,8 @@ static void tld_stop(struct mmt_engine *e)
 	for (i = 0; i < tld_nr; i++) {
 		struct tld_site *s = tld_sites[i];
 
-		if (s->armed)
-			disable_kprobe(&s->kp);
-		s->armed = false;
+		/* The text stays patched: see the top of this file. */
+		WRITE_ONCE(s->armed, false);
 	}
 }
 
