@@ -50,6 +50,7 @@
 #include <sys/types.h>
 
 #include "console_scan.h"
+#include "json.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -1565,58 +1566,7 @@ int splat_list_has_panic(const struct splat_list *list)
 
 /* ---- output ---- */
 
-/* Length of the valid UTF-8 sequence at @p, or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n, i;
-	unsigned int cp;
-
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	cp = p[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
-/* @s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
-static void json_string(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	putc('"', out);
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			fprintf(out, "\\%c", *p++);
-		} else if (*p == '\n') {
-			fputs("\\n", out);
-			p++;
-		} else if (*p == '\t') {
-			fputs("\\t", out);
-			p++;
-		} else if (*p < 0x20) {
-			fprintf(out, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			putc(*p++, out);
-		} else if ((n = utf8_len(p))) {
-			fwrite(p, 1, n, out);
-			p += n;
-		} else {
-			fputs("\\ufffd", out);
-			p++;
-		}
-	}
-	putc('"', out);
-}
-
+/* JSON through the project's one writer (json.c). */
 void splat_write_json(FILE *out, const struct splat *s)
 {
 	size_t i;
