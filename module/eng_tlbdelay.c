@@ -417,12 +417,14 @@ static void tld_show_sites(struct seq_file *m)
 	for (i = 0; i < tld_nr; i++) {
 		struct tld_site *s = tld_sites[i];
 
-		seq_printf(m, "site: %s+0x%x delay_us=%u prob=%u max_hits=%llu state=%s",
-			   s->sym, s->offset, s->delay_us, s->prob,
-			   s->max_hits, s->armed ? "armed" : "off");
+		seq_printf(m, "site: %s+0x%x delay_us=%u prob=%u max_hits=%llu "
+			   MMT_SITE_STATE "=%s", s->sym, s->offset, s->delay_us,
+			   s->prob, s->max_hits,
+			   s->armed ? MMT_SITE_STATE_ARMED : MMT_SITE_STATE_OFF);
 		if (s->reg_err)
 			seq_printf(m, " error=%d", s->reg_err);
-		seq_printf(m, " calls=%lld hits=%lld budget_skips=%lld delay_us_total=%lld why=%s\n",
+		seq_printf(m, " " MMT_SITE_CALLS "=%lld " MMT_SITE_HITS
+			   "=%lld budget_skips=%lld delay_us_total=%lld why=%s\n",
 			   atomic64_read(&s->calls), atomic64_read(&s->hits),
 			   atomic64_read(&s->budget_skips),
 			   atomic64_read(&s->delay_us_total), s->why);

@@ -76,10 +76,10 @@ static int status_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	mutex_lock(&mmt_status_lock);
-	seq_printf(m, "version: %s\n", MMT_VERSION);
-	seq_printf(m, "kernel: %s\n", init_utsname()->release);
+	seq_printf(m, MMT_STATUS_VERSION ": %s\n", MMT_VERSION);
+	seq_printf(m, MMT_STATUS_KERNEL ": %s\n", init_utsname()->release);
 	seq_printf(m, MMT_STATUS_SEED ": %llu\n", mmt_seed_get());
-	seq_printf(m, "crash_test: %s\n", mmt_crash_mode_name());
+	seq_printf(m, MMT_STATUS_CRASH_TEST ": %s\n", mmt_crash_mode_name());
 	seq_puts(m, MMT_STATUS_ENGINES ":");
 	for (i = 0; i < ARRAY_SIZE(mmt_engines); i++)
 		seq_printf(m, " %s=%s", mmt_engines[i]->name,
@@ -91,10 +91,10 @@ static int status_show(struct seq_file *m, void *v)
 		struct mmt_engine *e = mmt_engines[i];
 
 		if (e->nr_ops && e->ops_avail != GENMASK(e->nr_ops - 1, 0))
-			seq_printf(m, "unavailable: %s: %s\n", e->name,
+			seq_printf(m, MMT_STATUS_UNAVAILABLE ": %s: %s\n", e->name,
 				   e->unavail_why);
 		if (e->routes) {
-			seq_printf(m, "routes: %s:", e->name);
+			seq_printf(m, MMT_STATUS_ROUTES ": %s:", e->name);
 			mmt_seq_words(m, "", e->routes);
 		}
 		if (e->show_status)

@@ -150,6 +150,17 @@
 #define MMT_STATUS_BROKEN	"broken"
 #define MMT_STATUS_ENGINES	"engines"
 #define MMT_STATUS_TARGETS	"targets"
+#define MMT_STATUS_VERSION	"version"
+#define MMT_STATUS_KERNEL	"kernel"
+#define MMT_STATUS_CRASH_TEST	"crash_test"
+#define MMT_STATUS_UNAVAILABLE	"unavailable"
+#define MMT_STATUS_ROUTES	"routes"
+/* Fields of tlbdelay's "site:" lines (its stats file): KEY=VALUE. */
+#define MMT_SITE_STATE		"state"
+#define MMT_SITE_STATE_ARMED	"armed"
+#define MMT_SITE_STATE_OFF	"off"
+#define MMT_SITE_CALLS		"calls"
+#define MMT_SITE_HITS		"hits"
 
 /* ---- broken modes (broken=NAME) and crash tests (crash_test=NAME) ---- */
 #define MMT_BROKEN_NONE_NAME		"none"

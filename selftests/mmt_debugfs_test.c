@@ -55,7 +55,9 @@ TEST(version_format)
 TEST(status_keys)
 {
 	static const char *const keys[] = {
-		"version: ", "kernel: ", "seed: ", "crash_test: ", "engines: ",
+		MMT_STATUS_VERSION ": ", MMT_STATUS_KERNEL ": ",
+		MMT_STATUS_SEED ": ", MMT_STATUS_CRASH_TEST ": ",
+		MMT_STATUS_ENGINES ": ",
 	};
 	char buf[4096];
 	size_t i;
@@ -118,7 +120,7 @@ TEST(crash_trigger_only_with_crash_test)
 
 	REQUIRE_MODULE();
 	ASSERT_LT(0, mmt_read(MMT_FILE_STATUS, buf, sizeof(buf)));
-	mode = mmt_status_line(buf, "crash_test: ");
+	mode = mmt_status_line(buf, MMT_STATUS_CRASH_TEST ": ");
 	ASSERT_NE(NULL, mode);
 	mmt_path(path, sizeof(path), MMT_FILE_CRASH_TRIGGER);
 	present = access(path, F_OK) == 0;

@@ -1744,7 +1744,7 @@ static void read_ops(struct knob *k, const char *engine)
 	if (mmt_read(file, buf, sizeof(buf)) < 0)
 		return;
 	for (which = 0; which < 2; which++) {
-		v = mmt_status_line(buf, which ? "ops_unavailable: " : "ops_available: ");
+		v = mmt_status_line(buf, which ? MMT_STAT_OPS_UNAVAILABLE ": " : MMT_STAT_OPS_AVAILABLE ": ");
 		if (!v)
 			continue;
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(v, " \n"), v);
@@ -1988,7 +1988,7 @@ static bool still_works(void)
 				 (int)(base - k->name - 1), k->name);
 			avail[0] = '\0';
 			if (mmt_read(file, buf, sizeof(buf)) >= 0 &&
-			    (v = mmt_status_line(buf, "ops_available: ")))
+			    (v = mmt_status_line(buf, MMT_STAT_OPS_AVAILABLE ": ")))
 				snprintf(avail, sizeof(avail), "%.*s",
 					 (int)strcspn(v, "\n"), v);
 			write_read(k->name, "all\n", avail, &fails);

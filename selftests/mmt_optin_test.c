@@ -126,7 +126,7 @@ static int op_available(const char *engine, const char *name)
 	snprintf(file, sizeof(file), "%s/stats", engine);
 	if (mmt_read(file, buf, sizeof(buf)) < 0)
 		return 0;
-	v = mmt_status_line(buf, "ops_available: ");
+	v = mmt_status_line(buf, MMT_STAT_OPS_AVAILABLE ": ");
 	if (!v)
 		return 0;
 	snprintf(list, sizeof(list), "%.*s", (int)strcspn(v, "\n"), v);

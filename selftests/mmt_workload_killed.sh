@@ -66,7 +66,7 @@ ktap_print_msg "after SIGKILL ($((i * 100)) ms; tlbdelay delays before the kill:
 sed 's/^/# /' "$status"
 grep '^site:' "$tld_stats" | sed 's/^/# /'
 rm -f "$out"
-if clean && ! grep -q 'state=armed' "$tld_stats"; then
+if clean && ! grep -q "$MMT_SITE_STATE=$MMT_SITE_STATE_ARMED" "$tld_stats"; then
 	ktap_test_pass nothing_left_after_kill
 else
 	ktap_test_fail "nothing_left_after_kill # targets or armed engines left $(( $(date +%s) - t0 ))s after the kill"

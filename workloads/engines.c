@@ -729,7 +729,7 @@ static void subtract_base(struct engines *e, enum engine_id id)
  */
 static long long tlbdelay_live(const char *stats, const char *key)
 {
-	const char *p = stats, *f = !strcmp(key, MMT_STAT_TLBDELAY_DELAYS) ? " hits=" : " calls=";
+	const char *p = stats, *f = !strcmp(key, MMT_STAT_TLBDELAY_DELAYS) ? " " MMT_SITE_HITS "=" : " " MMT_SITE_CALLS "=";
 	long long n = -1;
 
 	while ((p = strstr(p, "site: "))) {
