@@ -73,6 +73,19 @@ check_join() {
 	bg=()
 }
 
+# result RC NAME [WHY]: the line of a test whose outcome is already known
+# (the unit tests under scripts/tests/ that source this file).
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok $n $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $2${3:+ # $3}"
+	fi
+}
+
 # checks_summary: the closing line; status 0 iff no check failed.
 checks_summary() {
 	echo "$passed passed, $failed failed"

@@ -18,17 +18,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=${1:-6.12}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-callgraph.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
+# shellcheck source=../lib/checks.sh
+. "$top/scripts/lib/checks.sh"
 
 env=$("$top/scripts/fetch-kernel.sh" "$kernel" 2>"$tmp/fetch.err" | tail -n 1)/kernel.env
 [ -f "$env" ] || { cat "$tmp/fetch.err"; echo "test-callgraph: no kernel $kernel"; exit 2; }
@@ -68,5 +59,4 @@ else
 	result 1 deliberate_cycle_is_caught "the copy with the cycle does not build"
 fi
 
-echo "$((n - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+checks_summary

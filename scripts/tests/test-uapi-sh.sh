@@ -14,17 +14,8 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-uapi.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
+# shellcheck source=../lib/checks.sh
+. "$top/scripts/lib/checks.sh"
 
 "$top/scripts/gen-uapi-sh.sh" >"$tmp/now.sh" 2>"$tmp/err"
 result $? generator_runs "$(head -n 3 "$tmp/err")"
@@ -64,5 +55,4 @@ else
 	result 1 changed_header_is_caught "a changed header gave the same copy"
 fi
 
-echo "$((n - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+checks_summary
