@@ -41,9 +41,8 @@ if [ "${MMT_VALGRIND:-0}" = 1 ]; then
 	     --errors-for-leak-kinds=all --error-exitcode=99 "$bin")
 fi
 
-n=0
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+. "$here/../lib/checks.sh"
 why=
 
 # check_case NAME DIR: sets why on failure
@@ -97,24 +96,12 @@ check_case() {
 	return 0
 }
 
-report() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $n $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $2"
-		echo "# $why"
-	fi
-}
-
 for src in "$cases"/*/; do
 	src=${src%/}
 	name=$(basename "$src")
 	why=
 	check_case "$name" "$src"
-	report $? "$name"
+	result $? "$name" "$why"
 done
 
 # Command line: usage errors exit 3 and write nothing.
@@ -126,12 +113,12 @@ cli() {
 	rc=$?
 	if [ "$rc" != "$want" ]; then
 		why="exit code $rc, want $want"
-		report 1 "$name"
+		result 1 "$name" "$why"
 	elif [ "$want" = 3 ] && [ -e "$tmp/cli/summary.json" ]; then
 		why="summary.json written on a usage error"
-		report 1 "$name"
+		result 1 "$name" "$why"
 	else
-		report 0 "$name"
+		result 0 "$name"
 	fi
 }
 
@@ -144,5 +131,4 @@ cli cli-help 0 --help
 # An empty folder is an error verdict, not a crash.
 cli cli-empty-dir 2 --dir "$tmp/cli"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_summary
