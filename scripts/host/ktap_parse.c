@@ -731,21 +731,57 @@ nomem:
 	return -1;
 }
 
+/*
+ * @note is "# NAME skipped: REASON" (KTAP_SKIP_NOTE): REASON if NAME is
+ * @name, else NULL.
+ */
+static char *skip_note_reason(char *note, const char *name)
+{
+	size_t len = strlen(name);
+	char *sep;
+
+	if (!note || !starts_with(note, "# "))
+		return NULL;
+	note += 2;
+	sep = strstr(note, KTAP_SKIP_NOTE);
+	if (!sep || (size_t)(sep - note) != len || strncmp(note, name, len))
+		return NULL;
+	return sep + strlen(KTAP_SKIP_NOTE);
+}
+
 static int parse_nested(struct ktap_stream *s, char *p)
 {
 	struct ktap_test *t;
 	struct result r;
+	char *note, *why;
+	int ret = 0;
 
 	if (s->current < 0)
 		return 0;
 	t = &s->tests[s->current];
 	s->recognised++;
-	if (!parse_result(p, &r))
-		return add_subtest(t, &r);
+	note = s->skip_note;
+	s->skip_note = NULL;
+	if (!parse_result(p, &r)) {
+		why = skip_note_reason(note, r.name);
+		if (r.dir == DIR_SKIP && !*r.dir_text && why)
+			r.dir_text = why;
+		ret = add_subtest(t, &r);
+		goto out;
+	}
 	p = skip_ws(p);
-	if (starts_with(p, "# metric:"))
-		return parse_metric(t, p + strlen("# metric:"));
-	return 0;
+	if (starts_with(p, "# metric:")) {
+		ret = parse_metric(t, p + strlen("# metric:"));
+	} else if (starts_with(p, "# ") && strstr(p, KTAP_SKIP_NOTE)) {
+		s->skip_note = strdup(p);
+		if (!s->skip_note) {
+			errno = ENOMEM;
+			ret = -1;
+		}
+	}
+out:
+	free(note);
+	return ret;
 }
 
 /* ---- top-level lines ---- */
@@ -1035,6 +1071,7 @@ void ktap_stream_free(struct ktap_stream *s)
 	free(s->tests);
 	kvlist_free(&s->facts);
 	kvlist_free(&s->end);
+	free(s->skip_note);
 	ktap_stream_init(s);
 }
 

@@ -57,6 +57,13 @@ struct ktap_subtest {
 	char *reason;		/* directive text (SKIP reason), or NULL */
 };
 
+/*
+ * A shell test's skip reason: ktap_helpers.sh's ktap_test_skip takes none,
+ * so the tests print "# NAME skipped: REASON" on the line before NAME's
+ * "ok N NAME # SKIP". Held until the next nested line.
+ */
+#define KTAP_SKIP_NOTE " skipped: "
+
 struct ktap_test {
 	unsigned long long index;
 	char *name;
@@ -95,6 +102,7 @@ struct ktap_stream {
 	size_t ntests;
 	size_t tests_cap;
 	long current;			/* test between begin and result, or -1 */
+	char *skip_note;		/* last nested line, if "# NAME skipped: ..." */
 };
 
 struct ktap_counts {

@@ -10,6 +10,7 @@
 #   args           optional: more mmt-report arguments, e.g. "--exit-reason hang"
 #   expected.grep  optional: lines that must appear in summary.json (grep -F)
 #   expected.out   optional: lines that must appear in the table (grep -F)
+#   expected.jq    optional: jq filters, one per line, each true of summary.json
 #   prepare.sh     optional: run in the copy before mmt-report, to make
 #                  inputs that are awkward to keep in git (NUL bytes, \r)
 # Every case also checks: summary.json is valid JSON (jq -e .), its verdict
@@ -75,6 +76,13 @@ check_case() {
 			grep -qF -- "$line" "$work/summary.json" ||
 				{ why="summary.json lacks: $line"; return 1; }
 		done <"$src/expected.grep"
+	fi
+	if [ -f "$src/expected.jq" ]; then
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			jq -e "$line" "$work/summary.json" >/dev/null 2>&1 ||
+				{ why="summary.json fails: $line"; return 1; }
+		done <"$src/expected.jq"
 	fi
 	if [ -f "$src/expected.out" ]; then
 		while IFS= read -r line; do

@@ -84,7 +84,7 @@
 # selfcheck.sh checks this program's reading of stress-ng with a
 # stand-in.
 #
-# Output: KTAP, one subtest per check:
+# Output: KTAP (the kernel's ktap_helpers.sh), one subtest per check:
 #   fio_mmap_write, fio_mmap_verify, fio_mmap_overwrite,
 #   fio_mmap_overwrite_verify, stressng_<name>..., stressng_mix
 #   (self-check: fio_selfcheck_write, fio_selfcheck_<mode>_detected)
@@ -99,6 +99,7 @@
 #   stressng_mix_<name>_bogo_ops_per_s,
 #   engine_mkclean_<counter> (--engines: summed over the mmt-arm runs)
 # Report lines (stable):
+#   # NAME skipped: REASON   (just before NAME's "ok N NAME # SKIP")
 #   # fio: verify failed: file=F offset=O length=L job=J pass=P seed=S phase=write|verify elapsed=T.TTs kernel=K
 #   #   fio: <fio's own lines, e.g. "verify: bad magic header 0, wanted acca at file ...">
 #   # stress-ng: NAME: exit=E status=pass|fail|skip [reason=TEXT]
@@ -244,29 +245,41 @@ elapsed() {
 }
 
 # ---- KTAP ----
-n=0
-npass=0
-nfail=0
-nskip=0
+# The lines come from the kernel's shell KTAP writer, ktap_helpers.sh
+# (tools/testing/selftests/kselftest/), installed next to this program;
+# its skip takes no reason, so the reason goes on the line before it
+# ("# NAME skipped: REASON", which mmt-report reads as the skip's
+# reason), and a failure's reason follows its name after " # ", as in the
+# shell kselftests.  It echoes its words unquoted: no globbing here.
+set -f
+for _k in "$here/ktap_helpers.sh" "$here/../kselftest/ktap_helpers.sh" \
+	"${MMT_KTAP_HELPERS:-}"; do
+	[ -n "$_k" ] && [ -r "$_k" ] && break
+done
+if [ -z "$_k" ] || [ ! -r "$_k" ]; then
+	echo "$prog: no ktap_helpers.sh next to $0 (make installs it there; or set MMT_KTAP_HELPERS)" >&2
+	exit 1
+fi
+# shellcheck source=/dev/null
+. "$_k"
 ok() {
-	n=$((n + 1)); npass=$((npass + 1))
-	echo "ok $n $1"
+	ktap_test_pass "$1"
 }
 not_ok() {
-	n=$((n + 1)); nfail=$((nfail + 1))
-	echo "not ok $n $1${2:+ # $2}"
+	ktap_test_fail "$1${2:+ # $2}"
 }
 skip() {
-	n=$((n + 1)); nskip=$((nskip + 1))
-	echo "ok $n $1 # SKIP $2"
+	ktap_print_msg "$1 skipped: $2"
+	ktap_test_skip "$1"
 }
 metric() {
-	echo "# metric: $1=$2${3:+ $3}"
+	ktap_print_msg "metric: $1=$2${3:+ $3}"
 }
 finish() {
-	echo "# $prog: pass=$npass fail=$nfail skip=$nskip elapsed=$(elapsed)s"
-	[ "$nfail" -gt 0 ] && exit 1
-	[ "$npass" -eq 0 ] && exit 4
+	ktap_print_totals
+	ktap_print_msg "$prog: pass=$KTAP_CNT_PASS fail=$KTAP_CNT_FAIL skip=$KTAP_CNT_SKIP elapsed=$(elapsed)s"
+	[ "$KTAP_CNT_FAIL" -gt 0 ] && exit 1
+	[ "$KTAP_CNT_PASS" -eq 0 ] && exit 4
 	exit 0
 }
 
@@ -274,7 +287,7 @@ finish() {
 skip_all() {
 	_why=$1
 	shift
-	echo "1..$#"
+	ktap_set_plan "$#"
 	for _t in "$@"; do
 		skip "$_t" "$_why"
 	done
@@ -296,7 +309,7 @@ else
 	fi
 fi
 
-echo "KTAP version 1"
+ktap_print_header
 echo "# $prog: seed=$seed duration=$duration dir=$dir kernel=$kernel selfcheck=${selfcheck:-none} engines=$engines$engine_sets"
 
 # shellcheck disable=SC2086 # the plan is a word list
@@ -311,7 +324,7 @@ fi
 
 # shellcheck disable=SC2086
 set -- $plan
-echo "1..$#"
+ktap_set_plan "$#"
 
 # sync, then drop the page cache so that the next reads come from disk.
 drop_cache() {
@@ -867,6 +880,6 @@ else
 	[ "$only" != stress-ng ] && fio_workload
 	[ "$only" != fio ] && sng_workload
 fi
-[ "$nfail" -gt 0 ] && workdir=		# keep the files as evidence
-[ -z "$workdir" ] && [ "$nfail" -gt 0 ] && echo "# files kept in $dir/mmt-writeback.$$"
+[ "$KTAP_CNT_FAIL" -gt 0 ] && workdir=		# keep the files as evidence
+[ -z "$workdir" ] && [ "$KTAP_CNT_FAIL" -gt 0 ] && echo "# files kept in $dir/mmt-writeback.$$"
 finish

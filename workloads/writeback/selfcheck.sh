@@ -104,8 +104,10 @@ if [ $rc = 1 ] &&
    grep -q '^# stress-ng: mmap: exit=2 status=fail' "$out" &&
    grep -q '^ok 2 stressng_madvise$' "$out" &&
    grep -q '^# metric: stressng_madvise_bogo_ops_per_s=5.000000 1/s' "$out" &&
-   grep -q '^ok 1 stressng_vma # SKIP stress-ng 0.15.06 has no vma stressor' "$out" &&
-   grep -q '^ok 4 stressng_userfaultfd # SKIP .*userfaultfd not supported' "$out" &&
+   grep -q '^# stressng_vma skipped: stress-ng 0.15.06 has no vma stressor' "$out" &&
+   grep -q '^ok 1 stressng_vma # SKIP$' "$out" &&
+   grep -q '^# stressng_userfaultfd skipped: .*userfaultfd not supported' "$out" &&
+   grep -q '^ok 4 stressng_userfaultfd # SKIP$' "$out" &&
    grep -q '^ok 5 stressng_mix$' "$out"; then
 	ok "a stress-ng verification failure is a fail with its evidence; exit 4 and a missing stressor are skips"
 else
@@ -159,7 +161,7 @@ fi
 out=$tmp/nodir.out
 "$PROG" --dir "$tmp/no/such/dir" --only fio >"$out" 2>&1
 rc=$?
-if [ $rc = 4 ] && grep -q '# SKIP scratch directory .* is missing' "$out" && ! grep -q '^not ok' "$out"; then
+if [ $rc = 4 ] && grep -q '^# fio_mmap_write skipped: scratch directory .* is missing' "$out" && grep -q '^ok 1 fio_mmap_write # SKIP$' "$out" && ! grep -q '^not ok' "$out"; then
 	ok "missing scratch directory: every check skipped, exit 4"
 else
 	not_ok "missing scratch directory is a skip" "exit $rc" "$out"
