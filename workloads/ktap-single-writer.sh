@@ -6,12 +6,14 @@
 #   C in workloads/   workloads/ktap.c (ktap.h documents it)
 #   C in selftests/   the kernel's kselftest.h (ksft_*), not in this tree
 #   shell kselftests  the kernel's ktap_helpers.sh (ktap_*), not in this tree
+#   shell workloads   the same ktap_helpers.sh (mmt-writeback)
 # Fails, naming file:line, on any other source line that prints one
 # itself: a C string literal that starts (or has a line that starts) with
 # "ok ", "not ok", "1..", "KTAP version" or "TAP version", or a shell
 # echo/printf whose text starts so. Comment lines are not looked at.
 # Scope: workloads/*.[ch], selftests/*.[ch], selftests/*.sh (not the
-# generated selftests/mmt_uapi.sh). Exit 0 clean, 1 found, 2 bad usage.
+# generated selftests/mmt_uapi.sh), workloads/writeback/*.sh (not the
+# host self-tests, selfcheck.sh, whose lines are their own results). Exit 0 clean, 1 found, 2 bad usage.
 
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 [ -d "$top/workloads" ] && [ -d "$top/selftests" ] ||
@@ -42,10 +44,10 @@ for f in "$top"/workloads/*.c "$top"/workloads/*.h "$top"/selftests/*.c "$top"/s
 	$hits
 	EOT
 done
-for f in "$top"/selftests/*.sh; do
+for f in "$top"/selftests/*.sh "$top"/workloads/writeback/*.sh; do
 	[ -f "$f" ] || continue
 	case ${f#"$top"/} in
-	selftests/mmt_uapi.sh) continue ;;
+	selftests/mmt_uapi.sh|*/selfcheck.sh) continue ;;
 	esac
 	hits=$(grep -nE "$sh_re" "$f" | grep -vE '^[0-9]+:[[:space:]]*#')
 	[ -n "$hits" ] && report "$f" <<-EOT
