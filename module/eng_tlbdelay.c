@@ -55,12 +55,8 @@
 
 #include "mmtorture.h"
 
-#define TLD_MAX_SITES MMT_TLD_MAX_SITES
-#define TLD_MAX_DELAY_US MMT_TLD_MAX_DELAY_US
 #define TLD_DEFAULT_DELAY_US 200
 #define TLD_DEFAULT_PROB 50
-#define TLD_MIN_BUDGET_MS MMT_TLD_MIN_BUDGET_MS
-#define TLD_MAX_BUDGET_MS MMT_TLD_MAX_BUDGET_MS
 #define TLD_DEFAULT_BUDGET_MS 100
 
 struct tld_site {
@@ -83,7 +79,7 @@ struct tld_site {
 	atomic64_t delay_us_total;
 };
 
-static struct tld_site *tld_sites[TLD_MAX_SITES];
+static struct tld_site *tld_sites[MMT_TLD_MAX_SITES];
 static unsigned int tld_nr;
 static unsigned int tld_budget_ms = TLD_DEFAULT_BUDGET_MS;
 
@@ -287,7 +283,7 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 	if (tld_find(sym, offset) >= 0)
 		return -EEXIST;
 	tld_defaults_loaded = false;
-	if (tld_nr >= TLD_MAX_SITES)
+	if (tld_nr >= MMT_TLD_MAX_SITES)
 		return -ENOSPC;
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
@@ -384,7 +380,7 @@ static int tld_cmd(char *s)
 		return 0;
 	}
 	if (n < 3 || n > 5 || strcmp(tok[0], MMT_SITES_ADD) ||
-	    mmt_knob_u32(tok[2], 10, 1, TLD_MAX_DELAY_US, &delay) ||
+	    mmt_knob_u32(tok[2], 10, 1, MMT_TLD_MAX_DELAY_US, &delay) ||
 	    (n > 3 && mmt_knob_u32(tok[3], 10, 1, 100, &prob)) ||
 	    (n > 4 && mmt_knob_u64(tok[4], 10, 0, U64_MAX, &max_hits)))
 		return -EINVAL;
@@ -417,7 +413,7 @@ static void tld_show_sites(struct seq_file *m)
 	for (i = 0; i < tld_nr; i++) {
 		struct tld_site *s = tld_sites[i];
 
-		seq_printf(m, "site: %s+0x%x delay_us=%u prob=%u max_hits=%llu "
+		seq_printf(m, MMT_STAT_TLBDELAY_SITE ": %s+0x%x delay_us=%u prob=%u max_hits=%llu "
 			   MMT_SITE_STATE "=%s", s->sym, s->offset, s->delay_us,
 			   s->prob, s->max_hits,
 			   s->armed ? MMT_SITE_STATE_ARMED : MMT_SITE_STATE_OFF);
@@ -466,8 +462,8 @@ static ssize_t budget_write(struct file *file, const char __user *buf,
 {
 	struct mmt_engine *e = file->private_data;
 
-	return mmt_engine_u32_write(e, &tld_budget_ms, TLD_MIN_BUDGET_MS,
-				    TLD_MAX_BUDGET_MS, buf, count, ppos);
+	return mmt_engine_u32_write(e, &tld_budget_ms, MMT_TLD_MIN_BUDGET_MS,
+				    MMT_TLD_MAX_BUDGET_MS, buf, count, ppos);
 }
 
 static const struct file_operations budget_fops = {

@@ -155,6 +155,8 @@
 #define MMT_STATUS_CRASH_TEST	"crash_test"
 #define MMT_STATUS_UNAVAILABLE	"unavailable"
 #define MMT_STATUS_ROUTES	"routes"
+/* tlbdelay's stats file: one "site: SYMBOL+0xOFFSET KEY=VALUE..." per site. */
+#define MMT_STAT_TLBDELAY_SITE	"site"
 /* Fields of tlbdelay's "site:" lines (its stats file): KEY=VALUE. */
 #define MMT_SITE_STATE		"state"
 #define MMT_SITE_STATE_ARMED	"armed"

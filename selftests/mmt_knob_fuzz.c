@@ -1460,7 +1460,7 @@ static void restore_sites(const char *want)
 		if (!e)
 			e = p + strlen(p);
 		snprintf(line, sizeof(line), "%.*s", (int)(e - p), p);
-		if (sscanf(line, "site: %299s delay_us=%u prob=%u max_hits=%llu",
+		if (sscanf(line, MMT_STAT_TLBDELAY_SITE ": %299s delay_us=%u prob=%u max_hits=%llu",
 			   sym, &delay, &prob, &max) == 4) {
 			snprintf(cmd, sizeof(cmd), "add %s %u %u %llu", sym,
 				 delay, prob, max);
@@ -1997,7 +1997,7 @@ static bool still_works(void)
 			if (write_read(k->name, "defaults\n", NULL, &fails))
 				break;
 			if (mmt_read(k->name, buf, sizeof(buf)) < 0 ||
-			    !strstr(buf, "site: ") || strstr(buf, "why=user")) {
+			    !strstr(buf, MMT_STAT_TLBDELAY_SITE ": ") || strstr(buf, "why=user")) {
 				printf("# still works: %s after \"defaults\": \"%.200s\"\n",
 				       k->name, buf);
 				fails++;

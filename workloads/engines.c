@@ -732,7 +732,7 @@ static long long tlbdelay_live(const char *stats, const char *key)
 	const char *p = stats, *f = !strcmp(key, MMT_STAT_TLBDELAY_DELAYS) ? " " MMT_SITE_HITS "=" : " " MMT_SITE_CALLS "=";
 	long long n = -1;
 
-	while ((p = strstr(p, "site: "))) {
+	while ((p = strstr(p, MMT_STAT_TLBDELAY_SITE ": "))) {
 		const char *nl = strchrnul(p, '\n'), *q = strstr(p, f);
 
 		if (q && q < nl)
