@@ -407,7 +407,7 @@ selftests_standalone_skips() {
 	done
 	grep -q "no $work/none.ko" "$work/st.out" || { echo "skip reason missing"; return 1; }
 }
-if [ "$(id -u)" = 0 ] && [ ! -e /sys/kernel/debug/mmtorture ]; then
+if [ "$(id -u)" = 0 ] && [ ! -e "$(. "$top/selftests/mmt_uapi.sh" && echo "$MMT_DEBUGFS_DIR")" ]; then
 	check selftests_standalone_skip_with_reason selftests_standalone_skips
 fi
 

@@ -13,6 +13,8 @@
 set -u
 
 BIN=${1:?usage: selfcheck.sh BINDIR}
+# The module's names (its debugfs folder): the contract's shell copy.
+. "$(cd "$(dirname "$0")/.." && pwd)/selftests/mmt_uapi.sh"
 RW=$BIN/racewrite
 DS=$BIN/dontneed-storm
 VP=$BIN/vma-prot
@@ -335,7 +337,7 @@ engine_option_runs() {
 	expect_detected "racewrite --burst 4 --selfcheck stale" stale rw-burst-sc \
 		"$RW" --dir "$dir" --duration 1 --seed "$SEED" --burst 4 \
 		--selfcheck stale
-	if [ -e /sys/kernel/debug/mmtorture ]; then
+	if [ -e "$MMT_DEBUGFS_DIR" ]; then
 		skip "racewrite --engines mkclean without the module" \
 			"the module is loaded here"
 	else

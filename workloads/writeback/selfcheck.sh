@@ -25,6 +25,8 @@
 set -u
 
 PROG=${1:?usage: selfcheck.sh PROG [DIR]}
+# The module's names (its debugfs folder): the contract's shell copy.
+. "$(cd "$(dirname "$0")/../.." && pwd)/selftests/mmt_uapi.sh"
 SEED=${SELFCHECK_SEED:-4243}
 tmp=$(mktemp -d /tmp/mmt-wb-selfcheck.XXXXXX) || exit 1
 dir=${2:-$tmp/scratch}
@@ -152,7 +154,7 @@ engines_bad "--engines bogus" "unknown engine 'bogus'" --engines bogus
 engines_bad "--engines tlbdelay" "tlbdelay is refused: .*registering process's mm" --engines tlbdelay
 engines_bad "--engines vma" "vma is refused: .*no checker reads" --engines vma
 engines_bad "--engines mkclean --only stress-ng" "fio half only" --engines mkclean --only stress-ng
-if [ -e /sys/kernel/debug/mmtorture ]; then
+if [ -e "$MMT_DEBUGFS_DIR" ]; then
 	ok "--engines mkclean without the module" "the mmtorture module is loaded here"
 else
 	engines_bad "--engines mkclean without the module" "insmod mmtorture.ko" --engines mkclean
