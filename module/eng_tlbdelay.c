@@ -21,9 +21,11 @@
  * proves the site can be probed; the probe stays registered while the
  * site is listed. The first enable=1 patches every site in
  * (enable_kprobe()); enable=0 only disarms them: the handler returns at
- * once, and the text stays patched until the site is unregistered (del,
- * clear, or rmmod). "defaults" over the defaults already loaded keeps
- * their probes and only resets their settings.
+ * once, and the text stays patched until rmmod. A site that del, clear or
+ * "defaults" removes after it was patched is parked, not unregistered: it
+ * leaves the list, stays patched and disarmed, and an add of the same
+ * SYMBOL+OFFSET takes it back with the new settings (stats:
+ * parked_sites). Only rmmod patches text out.
  * Multi-threaded TCG faults when probes are patched in or out while the
  * probed function is hot, and the default sites are hot in every process
  * that exits, not only in the workload: so the text is patched once per
@@ -81,6 +83,9 @@ struct tld_site {
 
 static struct tld_site *tld_sites[MMT_TLD_MAX_SITES];
 static unsigned int tld_nr;
+/* Removed from the list after they were patched: patched until rmmod. */
+static struct tld_site *tld_parked[MMT_TLD_MAX_SITES];
+static unsigned int tld_nr_parked;
 static unsigned int tld_budget_ms = TLD_DEFAULT_BUDGET_MS;
 
 /* Set at enable, read by the probes. */
@@ -274,6 +279,23 @@ static int tld_parse_sym(char *spec, unsigned int *offset)
 /* The sites are the defaults, as tld_load_defaults() left them. */
 static bool tld_defaults_loaded;
 
+/* The parked site SYM+OFFSET, taken out of the park, or NULL. */
+static struct tld_site *tld_unpark(const char *sym, unsigned int offset)
+{
+	struct tld_site *s;
+	unsigned int i;
+
+	for (i = 0; i < tld_nr_parked; i++) {
+		s = tld_parked[i];
+		if (strcmp(s->sym, sym) || s->offset != offset)
+			continue;
+		tld_parked[i] = tld_parked[--tld_nr_parked];
+		tld_parked[tld_nr_parked] = NULL;
+		return s;
+	}
+	return NULL;
+}
+
 static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 		   unsigned int prob, u64 max_hits, const char *why)
 {
@@ -285,6 +307,15 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 	tld_defaults_loaded = false;
 	if (tld_nr >= MMT_TLD_MAX_SITES)
 		return -ENOSPC;
+	s = tld_unpark(sym, offset);
+	if (s) {
+		s->delay_us = delay;
+		s->prob = prob;
+		s->max_hits = max_hits;
+		s->why = why;
+		tld_sites[tld_nr++] = s;
+		return 0;
+	}
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
@@ -313,20 +344,37 @@ static void tld_site_counts(const struct tld_site *s, s64 *c)
 	c[TLD_C_DELAY_US] += atomic64_read(&s->delay_us_total);
 }
 
-static void tld_free(unsigned int n)
+/*
+ * Takes site @n off the list. Its counters go to the engine's totals. A
+ * patched site is parked (see the top of this file); with the park full
+ * (as many parked sites as the list holds), or @unpatch (rmmod), it is
+ * unregistered like one never patched.
+ */
+static void tld_free(unsigned int n, bool unpatch)
 {
+	struct tld_site *s = tld_sites[n];
+
 	tld_defaults_loaded = false;
-	tld_unregister(tld_sites[n]);
-	tld_site_counts(tld_sites[n], tld_retired);
-	kfree(tld_sites[n]);
+	tld_site_counts(s, tld_retired);
 	tld_sites[n] = tld_sites[--tld_nr];
 	tld_sites[tld_nr] = NULL;
+	if (s->patched && !unpatch && tld_nr_parked < MMT_TLD_MAX_SITES) {
+		WRITE_ONCE(s->armed, false);
+		atomic64_set(&s->calls, 0);
+		atomic64_set(&s->hits, 0);
+		atomic64_set(&s->budget_skips, 0);
+		atomic64_set(&s->delay_us_total, 0);
+		tld_parked[tld_nr_parked++] = s;
+		return;
+	}
+	tld_unregister(s);
+	kfree(s);
 }
 
 static void tld_clear(void)
 {
 	while (tld_nr)
-		tld_free(tld_nr - 1);
+		tld_free(tld_nr - 1, false);
 }
 
 static int tld_load_defaults(void)
@@ -376,7 +424,7 @@ static int tld_cmd(char *s)
 		n = tld_find(tok[1], offset);
 		if (n < 0)
 			return n;
-		tld_free(n);
+		tld_free(n, false);
 		return 0;
 	}
 	if (n < 3 || n > 5 || strcmp(tok[0], MMT_SITES_ADD) ||
@@ -536,6 +584,7 @@ static void tld_stop(struct mmt_engine *e)
 static void tld_show_extra(struct mmt_engine *e, struct seq_file *m)
 {
 	seq_printf(m, "budget_ms: %u\n", tld_budget_ms);
+	seq_printf(m, MMT_STAT_TLBDELAY_PARKED ": %u\n", tld_nr_parked);
 	tld_show_sites(m);
 }
 
@@ -581,10 +630,17 @@ static int tld_format_knobs(struct mmt_engine *e, char *buf, size_t len)
 	return n;
 }
 
-/* At unload, after the engine stopped: unregister and free the sites. */
+/* At unload, after the engine stopped: unregister and free every site. */
 static void tld_exit(struct mmt_engine *e)
 {
-	tld_clear();
+	while (tld_nr)
+		tld_free(tld_nr - 1, true);
+	while (tld_nr_parked) {
+		tld_nr_parked--;
+		tld_unregister(tld_parked[tld_nr_parked]);
+		kfree(tld_parked[tld_nr_parked]);
+		tld_parked[tld_nr_parked] = NULL;
+	}
 }
 
 struct mmt_engine mmt_tlbdelay_engine = {

@@ -145,6 +145,8 @@
 #define MMT_STAT_TLBDELAY_DELAYS	"delays"
 #define MMT_STAT_TLBDELAY_BUDGET_SKIPS	"budget_skips"
 #define MMT_STAT_TLBDELAY_DELAY_US	"delay_us_total"
+/* Sites removed after they were patched: still patched, until rmmod. */
+#define MMT_STAT_TLBDELAY_PARKED	"parked_sites"
 /* Keys of the status file. */
 #define MMT_STATUS_SEED		"seed"
 #define MMT_STATUS_BROKEN	"broken"

@@ -10,8 +10,8 @@
 # that disarming left tlbdelay's sites patched in (no [DISABLED]): the
 # text goes back only when a site is removed, never at a disarm, because
 # multi-threaded TCG faults when a probe is patched out while another vCPU
-# runs the function (docs/races.md, "Emulation"). Patching out is not
-# tried here: this test also runs under multi-threaded TCG.
+# runs the function (docs/races.md, "Emulation"); and that clear parks
+# them, still patched, and defaults takes them back.
 # Needs the module loaded (the VM runner loads it; on a test box, insmod
 # it first or let mmt_lib.sh's MMT_MODULE be loaded by hand).
 . "$(dirname "$0")/mmt_lib.sh"
@@ -22,7 +22,7 @@ require_root
 dir=$(scratch_dir)
 
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
 out=$(mktemp)
 "$here/racewrite" --dir "$dir" --duration 120 --seed "$MMT_SEED" \
 	--engines "$MMT_ENGINE_TLBDELAY,$MMT_ENGINE_MKCLEAN,$MMT_ENGINE_VMA,$MMT_ENGINE_LAZYTLB" >"$out" 2>&1 &
@@ -47,7 +47,8 @@ if ! armed; then
 	sed 's/^/# /' "$out" "$status"
 	kill -9 $pid 2>/dev/null
 	ktap_test_fail workload_armed
-	for _t in nothing_left_after_kill tlbdelay_disarm_keeps_text_patched; do
+	for _t in nothing_left_after_kill tlbdelay_disarm_keeps_text_patched \
+		tlbdelay_clear_parks_patched_sites; do
 		ktap_print_msg "$_t skipped: not armed"
 		ktap_test_skip "$_t"
 	done
@@ -80,27 +81,55 @@ else
 	ktap_test_fail "nothing_left_after_kill # targets or armed engines left $(( $(date +%s) - t0 ))s after the kill"
 fi
 
-# The sites racewrite armed, as the kernel's kprobes/list names them
-# ("SYMBOL+0xOFFSET"), and their lines there.
-sites=$(sed -n "s/^$MMT_STAT_TLBDELAY_SITE: \([^ ]*\) .*/\1/p" "$tld_stats")
+# The functions of the sites racewrite armed, and their lines in the
+# kernel's kprobes/list ("ADDR  k  SYMBOL+0xOFF  MODULE [FLAGS]"; the
+# kernel may move a probe at +0x0 past the function's endbr64, so the
+# offset is not compared).
+sites=$(sed -n "s/^$MMT_STAT_TLBDELAY_SITE: \([^ +]*\)+.*/\1/p" "$tld_stats")
 kplist=/sys/kernel/debug/kprobes/list
-# site_lines: the kprobes/list line of every site, or why there is none.
+# site_lines: the kprobes/list lines of every site, or why there is none.
 site_lines() {
 	for _s in $sites; do
-		grep -F "  $_s " "$kplist" || echo "$_s: not in $kplist"
+		grep -E "  $_s\+0x[0-9a-f]+ " "$kplist" || echo "$_s: not in $kplist"
 	done
 }
 if [ -z "$sites" ] || [ ! -r "$kplist" ]; then
-	ktap_print_msg "tlbdelay_disarm_keeps_text_patched skipped: ${sites:+no $kplist}${sites:-tlbdelay had no sites}"
-	ktap_test_skip tlbdelay_disarm_keeps_text_patched
+	for _t in tlbdelay_disarm_keeps_text_patched tlbdelay_clear_parks_patched_sites; do
+		ktap_print_msg "$_t skipped: ${sites:+no $kplist}${sites:-tlbdelay had no sites}"
+		ktap_test_skip "$_t"
+	done
 	ktap_finished
 fi
 lines=$(site_lines)
 echo "$lines" | sed 's/^/# kprobes after the disarm: /'
 if echo "$lines" | grep -q 'not in\|\[DISABLED\]\|\[GONE\]'; then
+	sed 's/^/# kprobes\/list: /' "$kplist"
 	ktap_test_fail "tlbdelay_disarm_keeps_text_patched # a site was unpatched or unregistered by the disarm"
 else
 	ktap_test_pass tlbdelay_disarm_keeps_text_patched
+fi
+
+# clear parks the patched sites (still patched, counted in parked_sites);
+# defaults takes the default ones back out of the park, still patched.
+sites_file=$(engine_file "$MMT_ENGINE_TLBDELAY" "$MMT_FILE_SITES")
+nsites=$(echo "$sites" | wc -w)
+parked() {
+	sed -n "s/^$MMT_STAT_TLBDELAY_PARKED: //p" "$tld_stats"
+}
+echo "$MMT_SITES_CLEAR" >"$sites_file"
+after_clear=$(site_lines)
+parked_clear=$(parked)
+echo "$MMT_SITES_DEFAULTS" >"$sites_file"
+after_defaults=$(site_lines)
+parked_defaults=$(parked)
+echo "$after_clear" | sed "s/^/# kprobes after clear (parked_sites: $parked_clear): /"
+echo "$after_defaults" | sed "s/^/# kprobes after defaults (parked_sites: $parked_defaults): /"
+if echo "$after_clear$after_defaults" | grep -q 'not in\|\[DISABLED\]\|\[GONE\]'; then
+	ktap_test_fail "tlbdelay_clear_parks_patched_sites # clear or defaults patched a site out"
+elif [ "$parked_clear" != "$nsites" ] || [ "$parked_defaults" != 0 ]; then
+	ktap_test_fail "tlbdelay_clear_parks_patched_sites # parked_sites $parked_clear after clear (want $nsites), $parked_defaults after defaults (want 0)"
+else
+	ktap_test_pass tlbdelay_clear_parks_patched_sites
 fi
 
 ktap_finished
