@@ -107,6 +107,15 @@ void fmt_ttd(const struct dist *d, char *out, size_t n);
 void fmt_rate(const struct cell *cl, int k, char *out, size_t n);
 /* The cell's verdicts other than pass and fail ("1panic 2none"), or "-". */
 void fmt_other(const struct cell *cl, char *out, size_t n);
+/* A cell's columns as the table and index.html print them. */
+struct cell_text {
+	char rel[512];		/* kernel releases, or "" */
+	char other[64];		/* fmt_other() */
+	char ttd[96];		/* fmt_ttd() of the time to detection */
+	char r[3][24];		/* fmt_rate() of each rate */
+};
+
+void cell_texts(const struct cell *cl, struct cell_text *t);
 /* The aggregate as a text table (table.txt, and stdout). */
 void print_table(FILE *f, size_t planned, int interrupted);
 

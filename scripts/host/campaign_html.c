@@ -406,8 +406,9 @@ static void inline_svg(FILE *f, const char *path)
 void write_index_html(FILE *f, const char *out, size_t planned, int interrupted,
 			     const char *plot_note, int have_ttd, const int have_rate[3])
 {
-	char rel[512], other[64], ttd[96], r[3][24], *p;
+	struct cell_text t;
 	struct dist d;
+	char *p;
 	size_t c, i, k, s, nlabels = 0, nsuites = 0;
 	const char *labels[64], *suites[64];
 
@@ -472,28 +473,23 @@ void write_index_html(FILE *f, const char *out, size_t planned, int interrupted,
 	for (c = 0; c < ncells; c++) {
 		const struct cell *cl = &cells[c];
 
-		cell_releases(cl, rel, sizeof(rel));
-		fmt_other(cl, other, sizeof(other));
-		cell_ttd(cl, &d);
-		fmt_ttd(&d, ttd, sizeof(ttd));
-		for (i = 0; i < 3; i++)
-			fmt_rate(cl, i, r[i], sizeof(r[i]));
+		cell_texts(cl, &t);
 		fprintf(f, "<tr class=\"%s\"><td>", cl->hits ? "hit" : cl->judged == cl->n ? "pass" : "other");
-		html(f, *rel ? rel : cl->label);
+		html(f, *t.rel ? t.rel : cl->label);
 		fputs("</td><td>", f);
 		html(f, cl->suite);
 		fprintf(f, "</td><td>%d</td><td>", cl->smp);
 		html(f, cl->seedcell);
 		fprintf(f, "</td><td>%zu</td><td>%u</td><td>%u</td><td>", cl->n, cl->pass, cl->fail);
-		html(f, other);
+		html(f, t.other);
 		if (cl->judged)
 			fprintf(f, "</td><td>%u/%u [%.0f-%.0f %%]", cl->hits, cl->judged, 100 * cl->lo,
 				100 * cl->hi);
 		else
 			fputs("</td><td>no verdict", f);
 		fprintf(f, "</td><td>%u</td><td>", cl->detected);
-		html(f, ttd);
-		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%u</td></tr>\n", r[0], r[1], r[2],
+		html(f, t.ttd);
+		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%u</td></tr>\n", t.r[0], t.r[1], t.r[2],
 			cell_splat_boots(cl));
 	}
 	fputs("</table>\n<h2>Plots</h2>\n", f);

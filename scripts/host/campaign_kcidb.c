@@ -109,6 +109,25 @@ static char *run_url(const char *base, const struct boot *b, const char *file)
 	return u;
 }
 
+/* "log_url": the run's FILE under @base. */
+static void kcidb_log_url(struct jw *w, const char *base, const struct boot *b,
+			  const char *file)
+{
+	char *u = run_url(base, b, file);
+
+	jw_str(w, "log_url", u);
+	free(u);
+}
+
+/* "environment": {"comment": @comment}. */
+static void kcidb_environment(struct jw *w, const char *comment)
+{
+	jw_key(w, "environment");
+	jw_open(w, '{');
+	jw_str(w, "comment", comment);
+	jw_close(w, '}');
+}
+
 static void kcidb_files(struct jw *w, const struct boot *b, const char *base)
 {
 	static const char *const files[] = { "summary.json", "results.ktap", "meta.env", "report.html" };
@@ -249,16 +268,10 @@ void write_kcidb(FILE *f, const char *origin, const char *base)
 		if (secs > 0)
 			jw_double(&w, "duration", secs);
 		if (base) {
-			char *u = run_url(base, b, "console.log");
-
-			jw_str(&w, "log_url", u);
-			free(u);
+			kcidb_log_url(&w, base, b, "console.log");
 			kcidb_files(&w, b, base);
 		}
-		jw_key(&w, "environment");
-		jw_open(&w, '{');
-		jw_str(&w, "comment", env_c);
-		jw_close(&w, '}');
+		kcidb_environment(&w, env_c);
 		jw_key(&w, "misc");
 		jw_open(&w, '{');
 		jw_str(&w, "verdict", b->verdict);
@@ -310,16 +323,9 @@ void write_kcidb(FILE *f, const char *origin, const char *base)
 				jw_str(&w, "start_time", start);
 			if (jv_is_num(jv_get(t, "duration_ms")))
 				jw_double(&w, "duration", jv_get(t, "duration_ms")->num / 1000);
-			if (base) {
-				char *u = run_url(base, b, "results.ktap");
-
-				jw_str(&w, "log_url", u);
-				free(u);
-			}
-			jw_key(&w, "environment");
-			jw_open(&w, '{');
-			jw_str(&w, "comment", env_c);
-			jw_close(&w, '}');
+			if (base)
+				kcidb_log_url(&w, base, b, "results.ktap");
+			kcidb_environment(&w, env_c);
 			jw_key(&w, "misc");
 			jw_open(&w, '{');
 			jw_str(&w, "ktap_status", st);

@@ -72,10 +72,22 @@ void fmt_other(const struct cell *cl, char *out, size_t n)
 		out[u - 1] = '\0';
 }
 
+void cell_texts(const struct cell *cl, struct cell_text *t)
+{
+	struct dist d;
+	int i;
+
+	cell_releases(cl, t->rel, sizeof(t->rel));
+	fmt_other(cl, t->other, sizeof(t->other));
+	cell_ttd(cl, &d);
+	fmt_ttd(&d, t->ttd, sizeof(t->ttd));
+	for (i = 0; i < 3; i++)
+		fmt_rate(cl, i, t->r[i], sizeof(t->r[i]));
+}
+
 void print_table(FILE *f, size_t planned, int interrupted)
 {
-	char rel[512], other[64], ttd[96], r[3][24];
-	struct dist d;
+	struct cell_text t;
 	size_t c, i;
 
 	fprintf(f, "campaign: %zu boots", nboots);
@@ -90,20 +102,15 @@ void print_table(FILE *f, size_t planned, int interrupted)
 		const struct cell *cl = &cells[c];
 		char hr[40];
 
-		cell_releases(cl, rel, sizeof(rel));
-		fmt_other(cl, other, sizeof(other));
-		cell_ttd(cl, &d);
-		fmt_ttd(&d, ttd, sizeof(ttd));
-		for (i = 0; i < 3; i++)
-			fmt_rate(cl, i, r[i], sizeof(r[i]));
+		cell_texts(cl, &t);
 		if (cl->judged)
 			snprintf(hr, sizeof(hr), "%u/%u [%.0f-%.0f%%]", cl->hits, cl->judged,
 				 100 * cl->lo, 100 * cl->hi);
 		else
 			snprintf(hr, sizeof(hr), "0/0 (no verdict)");
 		fprintf(f, "%-24s %-24s %-5d %-6s %-5zu %-5u %-5u %-12s %-20s %-6u %-22s %-9s %-9s %-9s %-6u\n",
-			*rel ? rel : cl->label, cl->suite, cl->smp, cl->seedcell, cl->n, cl->pass,
-			cl->fail, other, hr, cl->detected, ttd, r[0], r[1], r[2],
+			*t.rel ? t.rel : cl->label, cl->suite, cl->smp, cl->seedcell, cl->n, cl->pass,
+			cl->fail, t.other, hr, cl->detected, t.ttd, t.r[0], t.r[1], t.r[2],
 			cell_splat_boots(cl));
 	}
 	for (i = 0; i < ntitles; i++)
