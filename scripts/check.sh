@@ -374,15 +374,30 @@ knob_fuzz_refused_all() {
 	[ "$k" -ge 16 ] || { echo "knob fuzz reported $k knobs with 0 accepted, want >= 16"; return 1; }
 	echo "knob fuzz: $k knobs, 0 malformed writes accepted"
 }
+# mmt_engine_smoke's subtests but its data verdict, the one named $1, as
+# the kselftest output nested in results.ktap gives them: "ok" or "not ok".
+engine_smoke_contract_results() {
+	awk -v data="$1" '
+		/# selftests: mmtorture: mmt_engine_smoke$/ { on = 1; next }
+		on && /^ *(not )?ok [0-9]+ selftests: mmtorture: mmt_engine_smoke/ { exit }
+		on && $0 ~ "^ *# (not )?ok [0-9]+ " && $0 !~ data {
+			sub(/^ *# /, ""); sub(/ [0-9]+ .*/, ""); print
+		}' "$last/results.ktap"
+}
 # 6.1 is not the default kernel: the harness is asserted (every contract
 # test but the last passes, the broken modes are caught, the fuzz refuses
-# everything), the last one's verdict (rmmod under load, see the suite) is
-# recorded: pass, or what the kernel said.
+# everything). Kernel verdicts are recorded: the last test's (rmmod under
+# load, see the suite), and mmt_engine_smoke's data check (its target saw
+# no misplaced or stale data), which may fail only alone, with its evidence.
 kselftest_contract_61() {
+	local smoke data=target_saw_no_misplaced_data
 	run_vm any KERNEL=6.1 SUITE=kselftest-contract || return 1
 	jqtrue '.environment.kernel | startswith("6.1.0-")' &&
-	jqtrue '[.tests[] | select(.name | startswith("kselftest")) | .subtests[] | select(.name | test("mmt_module_reload") | not) | .status] | length == 6 and all(. == "pass")' &&
+	jqtrue '[.tests[] | select(.name | startswith("kselftest")) | .subtests[] | select(.name | test("mmt_module_reload|mmt_engine_smoke") | not) | .status] | length == 5 and all(. == "pass")' &&
 	broken_modes_evidence && knob_fuzz_refused_all || return 1
+	smoke=$(engine_smoke_contract_results "$data" | sort | uniq -c | tr -s ' ' | sed 's/^ //')
+	[ "$smoke" = "8 ok" ] || { echo "mmt_engine_smoke's contract subtests: ${smoke:-none found} (want 8 ok)"; run_evidence; return 1; }
+	echo "6.1 mmt_engine_smoke data verdict: $(grep -m1 -oE "(not )?ok [0-9]+ $data" "$last/results.ktap" || echo "did not finish")$(grep -m1 -oE '# stale contents: .*|# misplaced.*' "$last/results.ktap" | sed 's/^/, /')"
 	echo "6.1 rmmod under load: $(jq -r '[.tests[] | select(.name | startswith("kselftest")) | .subtests[] | select(.name | test("mmt_module_reload")) | .status] | .[0] // "did not finish"' "$last/summary.json"); verdict $(jq -r '.verdict + " (" + .verdict_reason + ")"' "$last/summary.json")"
 }
 
