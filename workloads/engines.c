@@ -708,13 +708,15 @@ static void subtract_base(struct engines *e, enum engine_id id)
 	for (i = 0; i < e->nr_final[id]; i++) {
 		/*
 		 * tlbdelay's sites, and so their sums, are new each arm;
-		 * budget_ms is a setting, not a counter.
+		 * budget_ms is a setting and parked_sites a gauge, not
+		 * counters.
 		 */
 		if (id == ENG_TLBDELAY &&
 		    (!strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_DELAYS) ||
 		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_CALLS) ||
 		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_BUDGET_SKIPS) ||
 		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_DELAY_US) ||
+		     !strcmp(e->final[id][i].key, MMT_STAT_TLBDELAY_PARKED) ||
 		     !strcmp(e->final[id][i].key, MMT_FILE_BUDGET_MS)))
 			continue;
 		for (j = 0; j < base.nr_final[id]; j++)
