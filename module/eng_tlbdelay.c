@@ -276,9 +276,6 @@ static int tld_parse_sym(char *spec, unsigned int *offset)
 	return 0;
 }
 
-/* The sites are the defaults, as tld_load_defaults() left them. */
-static bool tld_defaults_loaded;
-
 /* The parked site SYM+OFFSET, taken out of the park, or NULL. */
 static struct tld_site *tld_unpark(const char *sym, unsigned int offset)
 {
@@ -304,7 +301,6 @@ static int tld_add(const char *sym, unsigned int offset, unsigned int delay,
 
 	if (tld_find(sym, offset) >= 0)
 		return -EEXIST;
-	tld_defaults_loaded = false;
 	if (tld_nr >= MMT_TLD_MAX_SITES)
 		return -ENOSPC;
 	s = tld_unpark(sym, offset);
@@ -354,7 +350,6 @@ static void tld_free(unsigned int n, bool unpatch)
 {
 	struct tld_site *s = tld_sites[n];
 
-	tld_defaults_loaded = false;
 	tld_site_counts(s, tld_retired);
 	tld_sites[n] = tld_sites[--tld_nr];
 	tld_sites[tld_nr] = NULL;
@@ -381,19 +376,11 @@ static int tld_load_defaults(void)
 {
 	unsigned int i;
 
-	if (tld_defaults_loaded && tld_nr) {
-		for (i = 0; i < tld_nr; i++) {
-			tld_sites[i]->delay_us = TLD_DEFAULT_DELAY_US;
-			tld_sites[i]->prob = TLD_DEFAULT_PROB;
-			tld_sites[i]->max_hits = 0;
-		}
-		return 0;
-	}
+	/* Patched defaults come back out of the park, still patched. */
 	tld_clear();
 	for (i = 0; i < ARRAY_SIZE(tld_defaults); i++)
 		tld_add(tld_defaults[i].sym, 0, TLD_DEFAULT_DELAY_US,
 			TLD_DEFAULT_PROB, 0, tld_defaults[i].why);
-	tld_defaults_loaded = tld_nr;
 	return tld_nr ? 0 : -ENOENT;
 }
 
